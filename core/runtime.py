@@ -1,0 +1,162 @@
+"""The headless collector: historian + ingest pipeline + drivers (+ subscribers), start to stop.
+
+``core`` never imports the drivers: the entry point hands a factory that builds them from the
+plant config (see ``main.py``). The HMI runs the same :class:`Collector` in-process.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol
+
+from core.config import PlantConfig
+from core.counters import Counters
+from core.ingest import IngestPipeline, Subscriber
+from core.model import now_ns
+from core.store.historian import Historian
+from core.store.retention import apply_retention
+
+log = logging.getLogger(__name__)
+
+
+class DriverStatusLike(Protocol):
+    """What the collector reads of a driver's status."""
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-friendly snapshot."""
+
+
+class DriverLike(Protocol):
+    """The part of ``drivers.base.Driver`` the collector uses."""
+
+    name: str
+    status: DriverStatusLike
+
+    def start(self, sink: Any) -> None:
+        """Connect in the background, deliver readings to ``sink``."""
+
+    def stop(self) -> None:
+        """Disconnect."""
+
+
+DriverFactory = Callable[[PlantConfig], Sequence[DriverLike]]
+
+
+class Collector:
+    """Runs one plant without a GUI; ``start`` returns once everything is up."""
+
+    def __init__(
+        self,
+        config: PlantConfig,
+        driver_factory: DriverFactory | None = None,
+        *,
+        name: str | None = None,
+    ) -> None:
+        self.config = config
+        self.name = name or f"collector@{socket.gethostname()}:{os.getpid()}"
+        self.counters = Counters()
+        self.historian = Historian.open(config, self.counters)
+        self.pipeline = IngestPipeline(
+            self.historian.registry,
+            self.historian.writer,
+            self.counters,
+            queue_batches=config.ingest.queue_batches,
+            future_tolerance_s=config.ingest.future_tolerance_s,
+        )
+        self.pipeline.live.seed(self.historian.latest_values())
+        self._factory = driver_factory
+        self.drivers: list[DriverLike] = []
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._started_ns = 0
+
+    def subscribe(self, callback: Subscriber) -> None:
+        """Add a consumer of live batches (alarm engine, analytics, HMI bridge)."""
+        self.pipeline.subscribe(callback)
+
+    def start(self) -> None:
+        """Start writer, pipeline, drivers and the housekeeping threads."""
+        self._started_ns = now_ns()
+        self.historian.start()
+        self.pipeline.start()
+        self.drivers = list(self._factory(self.config)) if self._factory else []
+        for driver in self.drivers:
+            log.info("starting driver %s", driver.name)
+            driver.start(self.pipeline)
+        self._spawn("status", self._status_loop)
+        self._spawn("retention", self._retention_loop)
+        log.info("collector %s running with %d driver(s)", self.name, len(self.drivers))
+
+    def _spawn(self, name: str, target: Callable[[], None]) -> None:
+        thread = threading.Thread(target=target, name=name, daemon=True)
+        thread.start()
+        self._threads.append(thread)
+
+    def stop(self) -> None:
+        """Stop drivers first, then drain the pipeline and the writer; publish a final status."""
+        self._stop.set()
+        for driver in self.drivers:
+            try:
+                driver.stop()
+            except Exception:
+                log.exception("driver %s did not stop cleanly", driver.name)
+        self.pipeline.stop()
+        self.historian.writer.stop()
+        for thread in self._threads:
+            thread.join(5)
+        self._publish_status()
+        self.historian.close()
+        log.info("collector %s stopped", self.name)
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until :meth:`stop` is requested (or ``timeout``); True when stopping."""
+        return self._stop.wait(timeout)
+
+    def request_stop(self) -> None:
+        """Ask :meth:`wait` to return (signal handlers call this)."""
+        self._stop.set()
+
+    # -- housekeeping ---------------------------------------------------------------------------
+    def status(self) -> dict[str, Any]:
+        """Counters, spool, store and driver health."""
+        writer = self.historian.writer
+        return {
+            "name": self.name,
+            "pid": os.getpid(),
+            "started_ns": self._started_ns,
+            "counters": self.counters.snapshot(),
+            "store": {
+                "url": self.historian.url.render_as_string(hide_password=True),
+                "online": writer.db_online,
+                "last_error": writer.last_error,
+            },
+            "spool": self.historian.spool.stats(),
+            "drivers": [d.status.as_dict() for d in self.drivers],
+            "tags": len(self.historian.registry),
+        }
+
+    def _publish_status(self) -> None:
+        try:
+            self.historian.save_status(self.name, self.status())
+        except Exception as exc:
+            log.debug("status not published (store unavailable): %s", exc)
+
+    def _status_loop(self) -> None:
+        while not self._stop.wait(self.config.ingest.status_interval_s):
+            self._publish_status()
+
+    def _retention_loop(self) -> None:
+        while not self._stop.wait(self.config.store.retention_interval_s):
+            try:
+                apply_retention(
+                    self.historian.engine,
+                    list(self.historian.registry),
+                    self.config.store.retention,
+                    now_ns(),
+                )
+            except Exception:
+                log.exception("retention run failed; will retry")

@@ -1,0 +1,1 @@
+"""The historian: schema, migrations, writers, queries, rollups, retention and the spool."""
