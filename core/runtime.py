@@ -87,6 +87,7 @@ class Collector:
         for driver in self.drivers:
             log.info("starting driver %s", driver.name)
             driver.start(self.pipeline)
+        self._publish_status()
         self._spawn("status", self._status_loop)
         self._spawn("retention", self._retention_loop)
         log.info("collector %s running with %d driver(s)", self.name, len(self.drivers))

@@ -5,8 +5,11 @@ from __future__ import annotations
 import csv
 import io
 import json
+import signal
+import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -215,3 +218,38 @@ def test_runtime_failure_exits_1(tmp_path: Path) -> None:
     result = run_cli("tags", "--config", str(plant))
     assert result.returncode == 1 and "cannot open the store" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def published_status(db: Path) -> int:
+    """How many processes have published a status row (0 while the database is not there)."""
+    if not db.exists():
+        return 0
+    with sqlite3.connect(db) as conn:
+        try:
+            return int(conn.execute("SELECT count(*) FROM runtime_status").fetchone()[0])
+        except sqlite3.OperationalError:
+            return 0
+
+
+def test_collect_drains_and_exits_0_on_sigterm(tmp_path: Path) -> None:
+    plant = write_plant(tmp_path)
+    with subprocess.Popen(
+        [sys.executable, str(ROOT / "main.py"), "collect", "--config", str(plant)],
+        stderr=subprocess.PIPE, text=True,
+    ) as child:  # fmt: skip
+        deadline = time.monotonic() + 60
+        while not published_status(tmp_path / "plant.db"):
+            assert time.monotonic() < deadline and child.poll() is None, "collector did not start"
+            time.sleep(0.1)
+        child.send_signal(signal.SIGTERM)
+        _, err = child.communicate(timeout=60)
+    assert child.returncode == 0, err
+    assert "stopped" in err
+    status = json.loads(run_cli("status", "--config", str(plant), "--format", "json").stdout)
+    assert len(status["processes"]) == 1
+
+
+def test_collect_with_duration_stops_by_itself(tmp_path: Path) -> None:
+    plant = write_plant(tmp_path)
+    result = run_cli("collect", "--config", str(plant), "--duration", "1")
+    assert result.returncode == 0, result.stderr
