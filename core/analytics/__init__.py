@@ -1,0 +1,1 @@
+"""Analytics: pure functions over numpy arrays (energy, baselines, anomaly detection, benchmarks)."""

@@ -1,0 +1,77 @@
+"""Detector (c): the ensemble for industrial signals.
+
+One residual model (seasonal or level, see :mod:`.seasonal`) feeds four statistics, each
+calibrated against the stream's own history into a surprise (``-log10`` probability):
+
+- the robust z of the value: spikes, dips, out-of-season values;
+- the robust z of the first difference: steps and spikes riding on trends;
+- a CUSUM over the robust z: level shifts and slow drift;
+- the short/long volatility ratio: noise growing or vanishing;
+
+plus the run-length surprise of a stuck sensor. The largest surprise becomes the score through
+the novelty shaper: one alert at the onset of an anomaly, not an alarm flood.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Self
+
+import numpy as np
+
+from core.analytics.anomaly.base import DetectorBase, IntArray
+from core.analytics.anomaly.calibrate import NoveltyShaper, TailCalibrator
+from core.analytics.anomaly.change import Cusum
+from core.analytics.anomaly.quality import FlatlineTracker, VolatilityTracker
+from core.analytics.anomaly.rolling import FloatArray
+from core.analytics.anomaly.seasonal import ResidualModel, ResidualSettings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class EnsembleSettings:
+    """Settings of :class:`EnsembleDetector`."""
+
+    residual: ResidualSettings = field(default_factory=ResidualSettings)
+    cusum_slack: float = 0.5
+    cusum_limit: float = 8.0
+    volatility_short: int = 16
+    alert_horizon: int = 200
+    surprise_cap: float = 8.0
+
+
+class EnsembleDetector(DetectorBase):
+    """Spikes, level shifts, drift, stuck sensors and noise changes, one score per sample."""
+
+    def __init__(self, settings: EnsembleSettings | None = None) -> None:
+        super().__init__()
+        s = self.settings = settings or EnsembleSettings()
+        self._residual = ResidualModel(s.residual)
+        self._cusum = Cusum(s.cusum_slack, s.cusum_limit)
+        self._volatility = VolatilityTracker(s.volatility_short, s.residual.window)
+        self._flatline = FlatlineTracker(s.residual.window)
+        self._tails = [TailCalibrator() for _ in range(4)]
+        self._shaper = NoveltyShaper(s.alert_horizon, cap=s.surprise_cap)
+
+    def fresh(self) -> Self:
+        """A new detector with the same settings."""
+        return type(self)(self.settings)
+
+    def _update_usable(self, ts: IntArray, values: FloatArray) -> FloatArray:
+        return self._shaper.push(self.surprises(ts, values).max(axis=0))
+
+    def surprises(self, ts: IntArray, values: FloatArray) -> FloatArray:
+        """Per-component surprises, shape (5, n): level, difference, CUSUM, volatility, flatline.
+
+        Advances the state like :meth:`update` but without the alert shaping (for diagnosis)."""
+        z, dz = self._residual.push(ts, values)
+        statistics = (
+            np.abs(z),
+            np.abs(dz),
+            self._cusum.push(z),
+            np.abs(self._volatility.push(values)),
+        )
+        calibrated = [tail.push(stat) for tail, stat in zip(self._tails, statistics, strict=True)]
+        return np.vstack([*calibrated, self._flatline.push(values)])
