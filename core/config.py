@@ -104,6 +104,10 @@ class StoreSection(_Strict):
     batch_size: int = Field(default=20_000, ge=1, le=1_000_000)
     flush_interval_s: float = Field(default=0.25, gt=0, le=60)
     spool_max_mb: int = Field(default=2048, ge=1)
+    write_timeout_s: float = Field(default=30.0, gt=0)
+    """A database write taking longer is aborted and its batch spooled (a hung server)."""
+    retry_interval_s: float = Field(default=1.0, gt=0)
+    """How often to try the database again while it is away."""
     retention: dict[str, RetentionClass] = Field(
         default_factory=lambda: {"default": RetentionClass()}
     )

@@ -212,9 +212,16 @@ class IngestPipeline:
                 source,
                 now,
                 self._tolerance_ns,
+                self._last_value,
             )
         assert batch is not None
-        return validate_batch(batch, source, now, self._tolerance_ns, self.registry.name_of)
+        return validate_batch(
+            batch, source, now, self._tolerance_ns, self.registry.name_of, None, self._last_value
+        )
+
+    def _last_value(self, tag_id: int) -> float:
+        current = self.live.get(tag_id)
+        return current.value if current is not None else 0.0
 
     def _apply_deadband(self, batch: SampleBatch) -> SampleBatch:
         """Drop rows within the tag's deadband of the last kept value (same quality)."""

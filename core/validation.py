@@ -17,6 +17,7 @@ import numpy as np
 from core.model import NS_PER_S, QuarantineRecord, Reading, SampleBatch
 
 EPOCH_2000_NS = 946_684_800 * NS_PER_S
+BAD_FLOOR = 128
 REASONS = (
     "unknown_tag",
     "wrong_type",
@@ -53,6 +54,7 @@ def readings_to_batch(
     source: str,
     now_ns: int,
     future_tolerance_ns: int,
+    fallback: Callable[[int], float] | None = None,
 ) -> Checked:
     """Resolve names, convert values, stamp missing timestamps, then validate."""
     n = len(readings)
@@ -68,7 +70,7 @@ def readings_to_batch(
             keep[i] = False
             rejects.append(_reject(source, reason, r, now_ns))
     batch = SampleBatch(ids, ts, values, quality).take(keep)
-    return validate_batch(batch, source, now_ns, future_tolerance_ns, name_of, rejects)
+    return validate_batch(batch, source, now_ns, future_tolerance_ns, name_of, rejects, fallback)
 
 
 def _fill_row(
@@ -86,7 +88,9 @@ def _fill_row(
         return "unknown_tag"
     number = _number(r.value)
     if number is None:
-        return "wrong_type"
+        if r.value is not None or r.quality < BAD_FLOOR:
+            return "wrong_type"
+        number = math.nan  # a bad-quality sample without a value: filled in by validate_batch
     stamp = received_ns if r.ts_ns is None else r.ts_ns
     if type(stamp) is not int and not isinstance(stamp, np.integer):
         return "bad_timestamp"
@@ -115,10 +119,17 @@ def validate_batch(
     future_tolerance_ns: int,
     name_of: Callable[[int], str],
     rejects: list[QuarantineRecord] | None = None,
+    fallback: Callable[[int], float] | None = None,
 ) -> Checked:
-    """Vectorised checks on an id-keyed batch: finite values, plausible timestamps."""
+    """Vectorised checks on an id-keyed batch: finite values, plausible timestamps.
+
+    A bad-quality sample without a usable value (comms lost, sensor fault) is kept, with the
+    tag's last value from ``fallback`` (0.0 when none), so the outage itself is recorded.
+    """
     rejects = rejects if rejects is not None else []
     bad_value = ~np.isfinite(batch.values)
+    if bad_value.any():
+        bad_value = _fill_bad_quality(batch, bad_value, fallback)
     future = batch.ts_ns > now_ns + future_tolerance_ns
     old = batch.ts_ns < EPOCH_2000_NS
     bad = bad_value | future | old
@@ -128,6 +139,18 @@ def validate_batch(
         reason = "non_finite" if bad_value[i] else "future_timestamp" if future[i] else "too_old"
         rejects.append(_row_reject(batch, i, reason, source, now_ns, name_of))
     return Checked(batch.take(~bad), rejects)
+
+
+def _fill_bad_quality(
+    batch: SampleBatch,
+    bad_value: np.ndarray,
+    fallback: Callable[[int], float] | None,
+) -> np.ndarray:
+    """Give non-finite bad-quality rows a stand-in value; returns the rows still to reject."""
+    fill = bad_value & (batch.quality >= BAD_FLOOR)
+    for i in np.flatnonzero(fill).tolist():
+        batch.values[i] = fallback(int(batch.tag_ids[i])) if fallback else 0.0
+    return bad_value & ~fill
 
 
 def _row_reject(

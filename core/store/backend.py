@@ -11,6 +11,7 @@ Rollups are then merged from exactly the rows that were inserted.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -38,8 +39,9 @@ class WriteStats:
 class SampleBackend:
     """Transactional batch writes on one dedicated connection."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, write_timeout_s: float = 30.0) -> None:
         self.engine = engine
+        self.write_timeout_s = write_timeout_s
         self.dialect: Dialect = dialect_for(engine)
         self._conn: Any = None
         self._newest: dict[int, int] = {}
@@ -73,6 +75,9 @@ class SampleBackend:
         if self._conn is None:
             self.connect()
         conn = self._conn
+        watchdog = threading.Timer(self.write_timeout_s, self._abort, (conn,))
+        watchdog.daemon = True
+        watchdog.start()
         try:
             cur = conn.cursor()
             self.dialect.upsert_tags(cur, list(tags))
@@ -89,6 +94,8 @@ class SampleBackend:
         except BaseException:
             self._rollback()
             raise
+        finally:
+            watchdog.cancel()
         for tag_id, ts in zip(newest.tag_ids.tolist(), newest.ts_ns.tolist(), strict=True):
             if ts > self._newest.get(tag_id, -1):
                 self._newest[tag_id] = ts
@@ -107,6 +114,13 @@ class SampleBackend:
         except BaseException:
             self._rollback()
             raise
+
+    def _abort(self, conn: Any) -> None:
+        log.warning("database write exceeded %.0f s; aborting it", self.write_timeout_s)
+        try:
+            self.dialect.abort(conn)
+        except Exception:
+            log.debug("abort failed", exc_info=True)
 
     def _rollback(self) -> None:
         try:

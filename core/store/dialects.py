@@ -8,6 +8,8 @@ may lose the last commits on power loss, never on an application crash; events a
 
 from __future__ import annotations
 
+import os
+import socket
 from abc import ABC, abstractmethod
 from typing import Any
 
@@ -72,6 +74,9 @@ class Dialect(ABC):
 
     def release_sample_connection(self, conn: Any) -> None:
         """Undo :meth:`prepare_sample_connection` before the connection goes back to the pool."""
+
+    def abort(self, conn: Any) -> None:
+        """Break a statement that hangs (called from a watchdog thread)."""
 
     @abstractmethod
     def insert_samples(self, cur: Any, batch: SampleBatch) -> int:
@@ -144,6 +149,9 @@ class SqliteDialect(Dialect):
     def release_sample_connection(self, conn: Any) -> None:
         conn.execute("PRAGMA synchronous=FULL")
 
+    def abort(self, conn: Any) -> None:
+        conn.dbapi_connection.interrupt()
+
     def insert_samples(self, cur: Any, batch: SampleBatch) -> int:
         cur.executemany(
             "INSERT OR IGNORE INTO samples (tag_id, ts, value, quality) VALUES (?, ?, ?, ?)",
@@ -169,6 +177,12 @@ class PostgresDialect(Dialect):
             "ON COMMIT DELETE ROWS"
         )
         conn.commit()
+
+    def abort(self, conn: Any) -> None:
+        """Shut the socket down: a blackholed server never answers, and libpq has no timeout."""
+        fd = os.dup(conn.dbapi_connection.pgconn.socket)
+        with socket.socket(fileno=fd) as sock:
+            sock.shutdown(socket.SHUT_RDWR)
 
     def insert_samples(self, cur: Any, batch: SampleBatch) -> int:
         copy_sql = "COPY samples_staging (tag_id, ts, value, quality) FROM STDIN (FORMAT BINARY)"

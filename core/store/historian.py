@@ -86,6 +86,8 @@ class Historian:
                 self.counters,
                 batch_size=self.config.store.batch_size,
                 flush_interval_s=self.config.store.flush_interval_s,
+                retry_interval_s=self.config.store.retry_interval_s,
+                write_timeout_s=self.config.store.write_timeout_s,
             )
         return self._writer
 

@@ -57,9 +57,10 @@ class HistorianWriter:
         batch_size: int = 20_000,
         flush_interval_s: float = 0.25,
         retry_interval_s: float = 1.0,
+        write_timeout_s: float = 30.0,
         queue_items: int = 256,
     ) -> None:
-        self.backend = SampleBackend(engine)
+        self.backend = SampleBackend(engine, write_timeout_s)
         self.registry = registry
         self.spool = spool
         self.counters = counters

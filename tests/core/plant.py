@@ -12,11 +12,14 @@ timezone = "Europe/Berlin"
 [store]
 url = "{url}"
 flush_interval_s = 0.05
+{store_extra}
 """
 
 
-def write_plant(directory: Path, url: str = "sqlite:///plant.db", extra: str = "") -> Path:
-    """A plant file in ``directory`` with the given store URL and extra TOML appended."""
+def write_plant(
+    directory: Path, url: str = "sqlite:///plant.db", extra: str = "", store_extra: str = ""
+) -> Path:
+    """A plant file in ``directory``: store URL, extra ``[store]`` keys, extra TOML appended."""
     path = directory / "plant.toml"
-    path.write_text(BASE.format(url=url) + extra, encoding="utf-8")
+    path.write_text(BASE.format(url=url, store_extra=store_extra) + extra, encoding="utf-8")
     return path

@@ -174,3 +174,19 @@ def test_every_reading_is_either_kept_or_rejected_with_exactly_one_reason(
     assert by_reason == counters.get("rejected", 0) == len(sink.rejects)
     assert kept + len(sink.rejects) + counters.get("duplicates", 0) == len(readings)
     assert np.isfinite(sink.rows.values).all()
+
+
+@pytest.mark.parametrize("value", [None, float("nan")])
+def test_bad_quality_without_a_value_is_kept_with_the_last_value(value: object) -> None:
+    pipeline, sink = make()
+    pipeline.process([Reading("m/x", 7.5, NOW)], None, "t", NOW)
+    pipeline.process([Reading("m/x", value, NOW + 1, Quality.BAD_COMMS_LOST)], None, "t", NOW)
+    assert sink.rows.values.tolist() == [7.5, 7.5]
+    assert sink.rows.quality.tolist() == [0, int(Quality.BAD_COMMS_LOST)]
+    assert not sink.rejects
+
+
+def test_good_quality_without_a_value_is_still_rejected() -> None:
+    pipeline, sink = make()
+    pipeline.process([Reading("m/x", None, NOW)], None, "t", NOW)
+    assert [r.reason for r in sink.rejects] == ["wrong_type"]
