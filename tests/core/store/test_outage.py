@@ -6,7 +6,6 @@ when it returns: 0 lost, 0 duplicated, rollups consistent with the raw rows.
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -41,18 +40,24 @@ def wait_until(predicate: object, timeout: float) -> None:
         time.sleep(0.1)
 
 
-def feed(pipeline: IngestPipeline, tag_ids: list[int], start: int, count: int, done: list[int]) -> None:
+def feed(
+    pipeline: IngestPipeline, tag_ids: list[int], start: int, count: int, done: list[int]
+) -> None:
     """``count`` batches at 10 batches/s (500 samples/s); durable batch numbers go to ``done``."""
     for k in range(start, start + count):
         ts = T0 + (k * ROWS + np.arange(ROWS, dtype=np.int64)) * NS_PER_S
-        batch = SampleBatch.from_columns(np.full(ROWS, tag_ids[k % len(tag_ids)]), ts, np.full(ROWS, float(k)), np.zeros(ROWS))
+        batch = SampleBatch.from_columns(
+            np.full(ROWS, tag_ids[k % len(tag_ids)]), ts, np.full(ROWS, float(k)), np.zeros(ROWS)
+        )
         pipeline.submit(batch, source="outage", on_durable=lambda k=k: done.append(k), timeout=10)
         time.sleep(1 / RATE_BATCHES_PER_S)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("cut", ["refuse", "blackhole"])
-def test_postgres_cut_off_30s_loses_and_duplicates_nothing(tmp_path: Path, pg_url: str, proxy: ChaosProxy, cut: str) -> None:
+def test_postgres_cut_off_30s_loses_and_duplicates_nothing(
+    tmp_path: Path, pg_url: str, proxy: ChaosProxy, cut: str
+) -> None:
     url = pg_url.replace("127.0.0.1:5432", f"127.0.0.1:{proxy.port}")
     plant = write_plant(tmp_path, url, store_extra="write_timeout_s = 3\nretry_interval_s = 0.5")
     hist = Historian.open(load_config(plant), Counters())
@@ -82,8 +87,12 @@ def test_postgres_cut_off_30s_loses_and_duplicates_nothing(tmp_path: Path, pg_ur
     assert sorted(done) == list(range(total))
     direct = sa.create_engine(pg_url)
     with direct.connect() as conn:
-        count, distinct_keys = conn.execute(sa.text("SELECT count(*), count(DISTINCT (tag_id, ts)) FROM samples")).one()
-        per_batch = dict(conn.execute(sa.text("SELECT value, count(*) FROM samples GROUP BY value")).all())
+        count, distinct_keys = conn.execute(
+            sa.text("SELECT count(*), count(DISTINCT (tag_id, ts)) FROM samples")
+        ).one()
+        per_batch = dict(
+            conn.execute(sa.text("SELECT value, count(*) FROM samples GROUP BY value")).all()
+        )
         rollup_n = conn.execute(sa.text("SELECT sum(n) FROM rollup_1m")).scalar()
     direct.dispose()
     assert count == distinct_keys == total * ROWS
