@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint sysdeps bench bench-anomaly venv clean
+.PHONY: run test lint sysdeps bench bench-anomaly screenshots venv clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -35,6 +35,9 @@ bench: venv
 
 bench-anomaly: venv
 	$(PY) -m bench.anomaly_bench
+
+screenshots: venv sysdeps
+	xvfb-run -a -s "-screen 0 1600x1000x24" $(PY) -m hmi.screenshots
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache

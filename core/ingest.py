@@ -49,6 +49,8 @@ class Declaration(Protocol):
     device: str
     device_class: str
     writable: bool
+    eng_min: float | None
+    eng_max: float | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -256,4 +258,6 @@ def _tag_from_declaration(decl: Declaration) -> TagInfo:
         description=decl.description,
         device_class=decl.device_class,
         writable=decl.writable,
+        eng_min=decl.eng_min,
+        eng_max=decl.eng_max,
     )

@@ -77,6 +77,9 @@ class TagDeclaration:
     device: str = ""
     device_class: str = ""
     writable: bool = False
+    eng_min: float | None = None
+    eng_max: float | None = None
+    """Engineering range (writes outside it are refused; the HMI scales gauges to it)."""
 
 
 @runtime_checkable

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import NoReturn
 
-from core.cli import data_cmds, run_cmds
+from core.cli import alarm_cmds, data_cmds, run_cmds
 from core.config import ConfigError
 from core.importer import CsvImportError
 from core.runtime import DriverFactory
@@ -38,6 +38,7 @@ def build_parser(extra: Sequence[str] = ()) -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
     run_cmds.add_parsers(sub)
     data_cmds.add_parsers(sub)
+    alarm_cmds.add_parsers(sub)
     for name in extra:
         sub.add_parser(name, help=f"see 'controldeck {name} --help'", add_help=False)
     return parser
@@ -51,7 +52,9 @@ def configure_logging(level: str) -> None:
         stream=sys.stderr,
         force=True,
     )
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    quiet = logging.WARNING if level != "DEBUG" else logging.DEBUG
+    for noisy in ("alembic", "asyncua", "pymodbus", "amqtt", "transitions"):
+        logging.getLogger(noisy).setLevel(quiet)
 
 
 def main(argv: Sequence[str] | None = None, *, driver_factory: DriverFactory | None = None) -> int:

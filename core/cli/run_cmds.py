@@ -120,6 +120,8 @@ def cmd_status(args: argparse.Namespace, **_: Any) -> int:
     for name, proc in report["processes"].items():
         age = (now_ns() - proc["updated_ns"]) / NS_PER_S
         out.write(f"\n{name}: updated {age:.0f} s ago, store online={proc['store']['online']}\n")
+        alarms = proc.get("alarms", {})
+        out.write(f"alarms: {alarms.get('active', 0)} active, {alarms.get('unacknowledged', 0)} unacknowledged\n")
         write_table(out, ("counter", "value"), sorted(proc["counters"].items()))
         for drv in proc.get("drivers", []):
             out.write(

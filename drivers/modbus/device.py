@@ -59,6 +59,8 @@ class ModbusDevice:
                 description=p.description,
                 device=self.name,
                 writable=p.writable,
+                eng_min=p.min,
+                eng_max=p.max,
             )
             for p in self.profile.points
         ]

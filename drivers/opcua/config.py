@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 from typing import Any, Self
 
-import platformdirs
+from core.config import user_data_dir
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -84,7 +84,7 @@ class SecurityPolicy(enum.StrEnum):
 
 def default_pki_dir() -> Path:
     """``<user data dir>/pki``: where the application certificate and trust list live."""
-    return platformdirs.user_data_path("controldeck", appauthor=False) / "pki"
+    return user_data_dir() / "pki"
 
 
 class OpcuaConfig(BaseModel):

@@ -1,0 +1,171 @@
+"""What crosses from paho's network thread to the handoff thread, and how acks go back.
+
+``on_message`` runs on paho's thread and must never block: it only appends to :class:`Inbox`.
+The handoff thread decodes, batches and emits; once the sink reports a batch durable, the
+:class:`AckGate` sends the PUBACKs. An ack is only sent on the connection that received the
+message: after a reconnect the broker resends unacknowledged messages and may reuse their
+packet ids, so a late ack for an old connection could acknowledge a different message.
+"""
+
+from __future__ import annotations
+
+import collections
+import logging
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+import paho.mqtt.client as mqtt
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class InboundMessage:
+    """One MQTT message as received, tagged with the connection generation it came on."""
+
+    topic: str
+    payload: bytes
+    mid: int
+    qos: int
+    received_ns: int
+    generation: int
+    dup: bool = False
+    topic_valid: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class LinkEvent:
+    """The connection came up or went down; queued in order with the messages."""
+
+    kind: Literal["connected", "lost"]
+    ts_ns: int
+
+
+InboxItem = InboundMessage | LinkEvent
+
+
+class Inbox:
+    """A bounded FIFO from paho's thread to the handoff thread.
+
+    ``offer`` never blocks: when the bound is reached it refuses the message (the caller counts
+    it and does not ack it, so the broker keeps it). Link events always enter.
+    """
+
+    def __init__(self, limit: int) -> None:
+        self._items: collections.deque[InboxItem] = collections.deque()
+        self._limit = limit
+        self._wake = threading.Event()
+        self._refused_lock = threading.Lock()
+        self._refused_acked = 0
+
+    @property
+    def limit(self) -> int:
+        """Most messages held at once."""
+        return self._limit
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def offer(self, message: InboundMessage) -> bool:
+        """Append unless full; False means refused."""
+        if len(self._items) >= self._limit:
+            if message.qos > 0:
+                with self._refused_lock:
+                    self._refused_acked += 1
+            return False
+        self._items.append(message)
+        self._wake.set()
+        return True
+
+    def put_event(self, event: LinkEvent) -> None:
+        """Append a link event (never refused)."""
+        self._items.append(event)
+        self._wake.set()
+
+    def wake(self) -> None:
+        """Wake the consumer (used on stop)."""
+        self._wake.set()
+
+    def wait(self, timeout: float) -> bool:
+        """Wait until something is queued or ``timeout``; True when items arrived."""
+        if self._items:
+            return True
+        arrived = self._wake.wait(timeout)
+        self._wake.clear()
+        return arrived or bool(self._items)
+
+    def drain(self, limit: int) -> list[InboxItem]:
+        """Take up to ``limit`` items in arrival order."""
+        taken: list[InboxItem] = []
+        while self._items and len(taken) < limit:
+            taken.append(self._items.popleft())
+        return taken
+
+    def take_refused(self) -> int:
+        """How many QoS>0 messages were refused since the last call (they need redelivery)."""
+        with self._refused_lock:
+            count, self._refused_acked = self._refused_acked, 0
+        return count
+
+
+AckEntry = tuple[int, int, int]
+"""(mid, qos, generation) of one received message."""
+
+
+class AckGate:
+    """Sends PUBACKs from any thread, but only for messages of the current connection.
+
+    paho's ``ack`` only appends a packet to its outgoing deque (as ``publish`` does from user
+    threads); the lock here orders acks against connection changes.
+    """
+
+    def __init__(self, client: mqtt.Client) -> None:
+        self._client = client
+        self._lock = threading.Lock()
+        self._generation = 0
+        self._closed = False
+        self._outstanding = 0
+        self.acked = 0
+        self.stale = 0
+
+    @property
+    def generation(self) -> int:
+        """The current connection generation (read without the lock: an int read is atomic)."""
+        return self._generation
+
+    def next_generation(self) -> int:
+        """Start a new generation (on connect and on disconnect): older acks are dropped."""
+        with self._lock:
+            self._generation += 1
+            return self._generation
+
+    @property
+    def outstanding(self) -> int:
+        """Messages handed on (emitted or quarantined) whose ack has not been decided yet."""
+        return self._outstanding
+
+    def expect(self, count: int) -> None:
+        """``count`` messages were handed on; their :meth:`ack` will follow."""
+        with self._lock:
+            self._outstanding += count
+
+    def close(self) -> None:
+        """Drop every later ack (the driver stopped; the broker will redeliver)."""
+        with self._lock:
+            self._closed = True
+            self._generation += 1
+
+    def ack(self, entries: Iterable[AckEntry]) -> None:
+        """Acknowledge messages; entries of an older connection are dropped (redelivered)."""
+        with self._lock:
+            for mid, qos, generation in entries:
+                self._outstanding -= 1
+                if qos == 0:
+                    continue
+                if self._closed or generation != self._generation:
+                    self.stale += 1
+                    continue
+                self._client.ack(mid, qos)
+                self.acked += 1
