@@ -13,6 +13,8 @@ SUITES = {
     "query": ("bench.query_bench", []),
     "rss": ("bench.rss_bench", []),
     "alarms": ("bench.alarm_bench", []),
+    "audit": ("bench.audit_bench", []),
+    "energy": ("bench.energy_bench", []),
 }
 
 

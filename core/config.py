@@ -171,6 +171,10 @@ class PlantConfig(_Strict):
     maintenance: dict[str, Any] = Field(default_factory=dict)
     emission_factors: list[dict[str, Any]] = Field(default_factory=list)
     simulator: dict[str, Any] = Field(default_factory=dict)
+    security: dict[str, Any] = Field(default_factory=dict)
+    energy: dict[str, Any] = Field(default_factory=dict)
+    """``[energy]``: validated by :mod:`core.analytics.energy` (gap limits, shifts, meters)."""
+    """``[security]``: validated by :mod:`core.security.config`."""
     source: str = ""
     base_dir: Path = Path()
 

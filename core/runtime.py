@@ -13,10 +13,16 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
+from core.alarms.commands import alarm_handlers
+from core.alarms.config import parse_alarm_sections
+from core.alarms.permissions import PermissionChecker
+from core.alarms.system import AlarmSystem, build_alarm_system
+from core.commands import CommandQueue, Handler, run_pending
 from core.config import PlantConfig
 from core.counters import Counters
 from core.ingest import IngestPipeline, Subscriber
-from core.model import now_ns
+from core.model import SampleBatch, now_ns
+from core.security.service import SecurityServices
 from core.store.historian import Historian
 from core.store.retention import apply_retention
 
@@ -55,8 +61,12 @@ class Collector:
         driver_factory: DriverFactory | None = None,
         *,
         name: str | None = None,
+        permissions: PermissionChecker | None = None,
     ) -> None:
         self.config = config
+        alarm_config = parse_alarm_sections(
+            config.alarms, config.notifications, config.maintenance, config.source
+        )
         self.name = name or f"collector@{socket.gethostname()}:{os.getpid()}"
         self.counters = Counters()
         self.historian = Historian.open(config, self.counters)
@@ -68,6 +78,17 @@ class Collector:
             future_tolerance_s=config.ingest.future_tolerance_s,
         )
         self.pipeline.live.seed(self.historian.latest_values())
+        self.security = SecurityServices.open(config, self.historian.engine)
+        self.alarms: AlarmSystem = build_alarm_system(
+            alarm_config,
+            self.historian.engine,
+            self.historian.registry.resolve,
+            permissions or self.security.alarm_permissions(),
+        )
+        self.pipeline.subscribe(self._evaluate_alarms)
+        self.commands = CommandQueue(self.historian.engine)
+        self.handlers: dict[str, Handler] = alarm_handlers(self.alarms.engine)
+        self._known_tags = 0
         self._factory = driver_factory
         self.drivers: list[DriverLike] = []
         self._stop = threading.Event()
@@ -81,7 +102,9 @@ class Collector:
     def start(self) -> None:
         """Start writer, pipeline, drivers and the housekeeping threads."""
         self._started_ns = now_ns()
+        self.security.close_interrupted_writes()
         self.historian.start()
+        self.alarms.start()
         self.pipeline.start()
         self.drivers = list(self._factory(self.config)) if self._factory else []
         for driver in self.drivers:
@@ -90,6 +113,7 @@ class Collector:
         self._publish_status()
         self._spawn("status", self._status_loop)
         self._spawn("retention", self._retention_loop)
+        self._spawn("alarm-tick", self._tick_loop)
         log.info("collector %s running with %d driver(s)", self.name, len(self.drivers))
 
     def _spawn(self, name: str, target: Callable[[], None]) -> None:
@@ -106,9 +130,10 @@ class Collector:
             except Exception:
                 log.exception("driver %s did not stop cleanly", driver.name)
         self.pipeline.stop()
-        self.historian.writer.stop()
         for thread in self._threads:
             thread.join(5)
+        self.alarms.stop()
+        self.historian.writer.stop()
         self._publish_status()
         self.historian.close()
         log.info("collector %s stopped", self.name)
@@ -120,6 +145,21 @@ class Collector:
     def request_stop(self) -> None:
         """Ask :meth:`wait` to return (signal handlers call this)."""
         self._stop.set()
+
+    # -- alarms and operator commands -----------------------------------------------------------
+    def _evaluate_alarms(self, batch: SampleBatch) -> None:
+        if len(self.historian.registry) != self._known_tags:
+            self._known_tags = len(self.historian.registry)
+            self.alarms.engine.rebind()
+        self.alarms.engine.evaluate(batch, now_ns())
+
+    def _tick_loop(self) -> None:
+        while not self._stop.wait(0.5):
+            try:
+                self.alarms.engine.tick(now_ns())
+                run_pending(self.commands, self.handlers)
+            except Exception:
+                log.exception("alarm tick / operator commands failed; continuing")
 
     # -- housekeeping ---------------------------------------------------------------------------
     def status(self) -> dict[str, Any]:
@@ -138,6 +178,12 @@ class Collector:
             "spool": self.historian.spool.stats(),
             "drivers": [d.status.as_dict() for d in self.drivers],
             "tags": len(self.historian.registry),
+            "stopped": self._stop.is_set(),
+            "alarms": {
+                "active": len(self.alarms.engine.alarms()),
+                "unacknowledged": len(self.alarms.engine.needs_ack()),
+                "journal_pending": self.alarms.journal.pending,
+            },
         }
 
     def _publish_status(self) -> None:

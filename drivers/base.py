@@ -120,20 +120,24 @@ class DriverStatus:
     errors_by_reason: dict[str, int] = field(default_factory=dict)
     endpoint: str = ""
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _was_down: bool = field(default=False, repr=False)
 
     def set_state(self, state: LinkState, error: str = "") -> None:
-        """Change state, logging a failure once and the recovery once."""
+        """Change state, logging a failure once and the recovery once (before it is visible)."""
         with self._lock:
-            previous, self.state = self.state, state
+            previous = self.state
             if error:
                 self.last_error = error
             if previous is state:
                 return
+            if state is LinkState.OFFLINE:
+                self._was_down = True
+                log.warning("%s %s offline: %s", self.kind, self.name, error or "connection lost")
+            elif state is LinkState.ONLINE and self._was_down:
+                self._was_down = False
+                log.info("%s %s recovered", self.kind, self.name)
             self.last_change_ns = now_ns()
-        if state is LinkState.OFFLINE and previous is not LinkState.OFFLINE:
-            log.warning("%s %s offline: %s", self.kind, self.name, error or "connection lost")
-        elif state is LinkState.ONLINE and previous in (LinkState.OFFLINE, LinkState.DEGRADED):
-            log.info("%s %s recovered", self.kind, self.name)
+            self.state = state
 
     def count_error(self, reason: str) -> None:
         """Count one error under its reason."""

@@ -5,10 +5,16 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import tempfile
 import uuid
 from collections.abc import Iterator
 
 import pytest
+
+_HOME = tempfile.mkdtemp(prefix="controldeck-test-home-")
+for _var in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME"):
+    # platformdirs reads these on every call: keys, spool and logs of tests stay out of $HOME
+    os.environ[_var] = os.path.join(_HOME, _var.lower())
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 PG_ADMIN_DSN = os.environ.get(

@@ -8,10 +8,12 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import NoReturn
 
-from core.cli import alarm_cmds, data_cmds, run_cmds
+from core.cli import alarm_cmds, data_cmds, energy_cmds, run_cmds, security_cmds
 from core.config import ConfigError
 from core.importer import CsvImportError
 from core.runtime import DriverFactory
+from core.security.prompt import PasswordInputError
+from core.security.secrets import install_redaction
 from core.store.database import StoreError
 
 log = logging.getLogger(__name__)
@@ -39,6 +41,8 @@ def build_parser(extra: Sequence[str] = ()) -> argparse.ArgumentParser:
     run_cmds.add_parsers(sub)
     data_cmds.add_parsers(sub)
     alarm_cmds.add_parsers(sub)
+    security_cmds.add_parsers(sub)
+    energy_cmds.add_parsers(sub)
     for name in extra:
         sub.add_parser(name, help=f"see 'controldeck {name} --help'", add_help=False)
     return parser
@@ -52,6 +56,7 @@ def configure_logging(level: str) -> None:
         stream=sys.stderr,
         force=True,
     )
+    install_redaction()
     quiet = logging.WARNING if level != "DEBUG" else logging.DEBUG
     for noisy in ("alembic", "asyncua", "pymodbus", "amqtt", "transitions"):
         logging.getLogger(noisy).setLevel(quiet)
@@ -69,7 +74,7 @@ def main(argv: Sequence[str] | None = None, *, driver_factory: DriverFactory | N
         return handler(args, driver_factory=driver_factory)
     except UsageError as exc:
         return _fail(str(exc), EXIT_USAGE)
-    except (ConfigError, CsvImportError) as exc:
+    except (ConfigError, CsvImportError, PasswordInputError) as exc:
         return _fail(f"controldeck: {exc}", EXIT_USAGE)
     except StoreError as exc:
         return _fail(f"controldeck: {exc}", EXIT_FAILURE)

@@ -121,7 +121,9 @@ def cmd_status(args: argparse.Namespace, **_: Any) -> int:
         age = (now_ns() - proc["updated_ns"]) / NS_PER_S
         out.write(f"\n{name}: updated {age:.0f} s ago, store online={proc['store']['online']}\n")
         alarms = proc.get("alarms", {})
-        out.write(f"alarms: {alarms.get('active', 0)} active, {alarms.get('unacknowledged', 0)} unacknowledged\n")
+        out.write(
+            f"alarms: {alarms.get('active', 0)} active, {alarms.get('unacknowledged', 0)} unacknowledged\n"
+        )
         write_table(out, ("counter", "value"), sorted(proc["counters"].items()))
         for drv in proc.get("drivers", []):
             out.write(

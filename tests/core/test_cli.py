@@ -158,7 +158,6 @@ def test_tags_and_status_as_json(tmp_path: Path) -> None:
     [
         (["export"], "the following arguments are required"),
         (["frobnicate"], "invalid choice"),
-        ([], "a command is required"),
         (
             ["tags", "--config", "/nonexistent/plant.toml"],
             "/nonexistent/plant.toml: file not found",

@@ -75,7 +75,7 @@ def _create_users() -> None:
 def _create_audit() -> None:
     op.create_table(
         "audit_trail",
-        sa.Column("seq", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("seq", ROW_ID, autoincrement=False, nullable=False),
         sa.Column("ts_ns", sa.BigInteger(), nullable=False),
         sa.Column("utc_offset_s", sa.Integer(), nullable=False),
         sa.Column("username", sa.String(255), nullable=False),

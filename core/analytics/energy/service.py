@@ -1,0 +1,149 @@
+"""The energy service: meters, periods, cache, factors and intensity put together.
+
+>>> service = EnergyService.for_historian(historian)
+>>> report = service.report(start_ns, end_ns, by="day", devices=["plug1"])
+
+Runs in a worker thread (it reads the store); everything it returns is plain data.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from core.analytics.energy.cache import EnergyCache
+from core.analytics.energy.factors import FactorTable, plant_table
+from core.analytics.energy.intensity import IntensitySeries
+from core.analytics.energy.metering import MeterCalculator
+from core.analytics.energy.meters import Meter, plant_meters
+from core.analytics.energy.periods import Granularity, periods
+from core.analytics.energy.report import GroupReport, MeterReport, group, groups
+from core.analytics.energy.settings import EnergySettings, energy_section, site_regions
+from core.analytics.energy.source import HistorianSource, SampleSource
+from core.config import ConfigError, PlantConfig
+from core.model import NS_PER_S
+from core.store.historian import Historian
+from core.tags import TagInfo
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class EnergyReport:
+    """Every selected meter, and their sums per area, site and plant, over ``[start, end)``."""
+
+    start_ns: int
+    end_ns: int
+    by: str
+    timezone: str
+    table_version: str
+    meters: list[MeterReport]
+    areas: list[GroupReport]
+    sites: list[GroupReport]
+    plant: GroupReport
+
+
+class EnergyService:
+    """Energy and CO2e of a plant's meters from a sample source."""
+
+    def __init__(
+        self,
+        config: PlantConfig,
+        source: SampleSource,
+        tags: Iterable[TagInfo],
+        settings: EnergySettings | None = None,
+        factors: FactorTable | None = None,
+        cache: EnergyCache | None = None,
+    ) -> None:
+        self.config = config
+        self.source = source
+        self.zone = ZoneInfo(config.plant.timezone)
+        self.settings = settings if settings is not None else energy_section(config)
+        self.factors = factors or plant_table(config.emission_factors, config.source or "plant")
+        self.cache = cache if cache is not None else EnergyCache(self._cache_path())
+        tag_list = list(tags)
+        self.known_tags = frozenset(t.name for t in tag_list)
+        self.meters = plant_meters(tag_list, self.settings)
+        self._area = {d.name: d.area for d in config.devices}
+        self._site = {a.name: a.site for a in config.areas}
+        self._region = site_regions(config, self.settings)
+
+    @classmethod
+    def for_historian(cls, historian: Historian, **kwargs: Any) -> EnergyService:
+        """A service reading the historian's store (``kwargs``: settings, factors, cache)."""
+        tags = list(historian.registry)
+        return cls(historian.config, HistorianSource(historian), tags, **kwargs)
+
+    def _cache_path(self) -> Path | None:
+        name = self.settings.cache_file
+        return (self.config.base_dir / name).resolve() if name else None
+
+    def report(
+        self,
+        start_ns: int,
+        end_ns: int,
+        by: Granularity = "day",
+        devices: Sequence[str] | None = None,
+    ) -> EnergyReport:
+        """Energy of the selected devices (every meter when None) over the window."""
+        chosen = self._select(devices)
+        if by == "shift" and not self.settings.shifts:
+            raise ConfigError(self.config.source, "energy.shifts", [], "no shifts are defined")
+        found = periods(start_ns, end_ns, by, self.zone, self.settings.shift_list())
+        calculator = MeterCalculator(
+            self.source,
+            self.cache,
+            self.settings,
+            self.factors,
+            self.zone,
+            self.known_tags,
+            self._intensity(start_ns, end_ns),
+        )
+        reports = [calculator.report(m, found, *self.location(m.device)) for m in chosen]
+        return EnergyReport(
+            start_ns,
+            end_ns,
+            by,
+            self.config.plant.timezone,
+            self.factors.version,
+            reports,
+            groups("area", reports),
+            groups("site", reports),
+            group("plant", self.config.plant.name, reports),
+        )
+
+    def _select(self, devices: Sequence[str] | None) -> list[Meter]:
+        if devices is None:
+            return list(self.meters)
+        by_device = {m.device: m for m in self.meters}
+        for device in devices:
+            if device not in by_device:
+                known = ", ".join(sorted(by_device)) or "none"
+                raise ConfigError(
+                    "command line", "--device", device, f"no energy meter (meters: {known})"
+                )
+        return [by_device[d] for d in devices]
+
+    def location(self, device: str) -> tuple[str, str, str]:
+        """(area, site, grid region) of a device, from ``[[devices]]``, ``[[areas]]``, ``[[sites]]``."""
+        area = self._area.get(device, "")
+        site = self._site.get(area, "")
+        return area, site, self._region.get(site, self.settings.region)
+
+    def _intensity(self, start_ns: int, end_ns: int) -> IntensitySeries | None:
+        conf = self.settings.grid_intensity
+        if conf is None:
+            return None
+        if conf.csv:
+            return IntensitySeries.from_csv(self.config.base_dir / conf.csv, conf.unit)
+        if conf.tag not in self.known_tags:
+            raise ConfigError(
+                self.config.source, "energy.grid_intensity.tag", conf.tag, "unknown tag"
+            )
+        hour = 3600 * NS_PER_S
+        data = self.source.window(conf.tag, start_ns - hour, end_ns + hour, 0)
+        return IntensitySeries.from_samples(data.ts_ns, data.values, conf.unit, f"tag {conf.tag}")
