@@ -35,7 +35,9 @@ def _run_gui(args: list[str]) -> int:
     parser.add_argument("--config", type=Path, help="plant file (default: the built-in demo plant)")
     parser.add_argument("--touch", action="store_true", help="touch-panel mode (large targets)")
     parser.add_argument("--kiosk", action="store_true", help="full screen, no window frame")
-    parser.add_argument("--no-simulator", action="store_true", help="demo plant without the simulator")
+    parser.add_argument(
+        "--no-simulator", action="store_true", help="demo plant without the simulator"
+    )
     options = parser.parse_args(args)
     from hmi.app import run_gui
 

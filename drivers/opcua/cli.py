@@ -29,7 +29,9 @@ def _server(config_path: Path, name: str | None) -> OpcuaConfig:
     chosen = [s for s in servers if name in (None, s.name)]
     if len(chosen) != 1:
         names = ", ".join(s.name for s in servers) or "none"
-        raise ConfigError(config.source, "opcua", name, f"choose one server with --server ({names})")
+        raise ConfigError(
+            config.source, "opcua", name, f"choose one server with --server ({names})"
+        )
     return chosen[0]
 
 
@@ -40,7 +42,9 @@ def opcua_main(argv: list[str]) -> int:
         server = _server(args.config, args.server)
         if args.verb == "rejected":
             for cert in list_rejected(server.pki_dir):
-                sys.stdout.write(f"{cert.name}  {cert.thumbprint[:16]}  {cert.subject}  {cert.application_uri}\n")
+                sys.stdout.write(
+                    f"{cert.name}  {cert.thumbprint[:16]}  {cert.subject}  {cert.application_uri}\n"
+                )
             return 0
         path = trust_server_certificate(server.pki_dir, args.certificate)
     except (ConfigError, DriverConfigError) as exc:

@@ -14,7 +14,6 @@ import re
 from pathlib import Path
 from typing import Any, Self
 
-from core.config import user_data_dir
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -27,6 +26,7 @@ from pydantic import (
     model_validator,
 )
 
+from core.config import user_data_dir
 from drivers.opcua.config_errors import (
     SECRET_KEY,
     SECRET_SOURCES,
