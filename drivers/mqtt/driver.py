@@ -61,6 +61,7 @@ class MqttDriver:
         self._gate: AckGate | None = None
         self._inbox = Inbox(config.inbox_limit)
         self._handoff: Handoff | None = None
+        self._routes: Router | None = None
         self._connected = threading.Event()
         self._ever_connected = False
         self._stopping = False
@@ -85,7 +86,8 @@ class MqttDriver:
             client = build_client(self.config, self.config.resolve_password())
             self._inbox = Inbox(self.config.inbox_limit)  # generations restart with the gate
             self._gate = AckGate(client)
-            self._handoff = self._build_handoff(self._router(), self._gate)
+            self._routes = self._router()
+            self._handoff = self._build_handoff(self._routes, self._gate)
             self._wire(client)
             self._client = client
             self._stopping = False
@@ -110,6 +112,7 @@ class MqttDriver:
             self._presence,
             observers=[self._confirmations.observe],
             on_refused=self._recycle_connection,
+            on_topics=self._subscribe_learned,
         )
 
     def _router(self) -> Router:
@@ -123,6 +126,13 @@ class MqttDriver:
             return Router(subscriptions, lookup)
         except (LookupError, ValueError) as exc:
             raise DriverConfigError(f"mqtt {self.name}", "subscribe", "", str(exc)) from None
+
+    def _subscribe_learned(self, topics: list[str]) -> None:
+        """Subscribe to state topics a format learned (Home Assistant discovery)."""
+        client = self._client
+        if client is not None and topics:
+            log.info("mqtt %s: subscribing to %d discovered topic(s)", self.name, len(topics))
+            client.subscribe([(t, int(self.config.qos)) for t in topics])
 
     def _wire(self, client: mqtt.Client) -> None:
         client.on_pre_connect = self._on_pre_connect
@@ -188,6 +198,8 @@ class MqttDriver:
         # Subscribing again on every connection makes the broker resend retained messages
         # (Home Assistant discovery) to the fresh format session.
         topics = [(s.topic, int(self.config.qos)) for s in self.config.subscribe]
+        if self._routes is not None:
+            topics += [(t, int(self.config.qos)) for t in self._routes.adopted_topics()]
         if topics:
             client.subscribe(topics)
         self._failover.connected()

@@ -24,7 +24,7 @@ from functools import partial
 
 from core.model import Quality, Reading
 from drivers.base import Backoff, DriverSink, DriverStatus, TagDeclaration
-from drivers.mqtt.formats.base import Decoded, DecodeError
+from drivers.mqtt.formats.base import Decoded, DecodeError, PayloadFormat, Subscription
 from drivers.mqtt.inbox import AckEntry, AckGate, InboundMessage, Inbox, LinkEvent
 from drivers.mqtt.presence import PresenceBook, device_of
 from drivers.mqtt.quarantine import batch_record, message_record
@@ -73,6 +73,7 @@ class Handoff:
         *,
         observers: Sequence[Observer] = (),
         on_refused: Callable[[], bool] | None = None,
+        on_topics: Callable[[list[str]], None] | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._settings = settings
@@ -80,6 +81,7 @@ class Handoff:
         self._status, self._presence = status, presence
         self._observers = list(observers)
         self._on_refused = on_refused
+        self._on_topics = on_topics
         self._clock = clock
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -195,6 +197,16 @@ class Handoff:
             self._quarantine(message, "decoder_error", f"{type(exc).__name__}: {exc}")
             return
         self._absorb(decoded, message)
+        self._adopt_topics(payload_format, subscription)
+
+    def _adopt_topics(self, payload_format: PayloadFormat, subscription: Subscription) -> None:
+        """Formats that learn topics (Home Assistant discovery) get them subscribed and routed."""
+        learned = getattr(payload_format, "topics", None)
+        if not callable(learned) or self._on_topics is None:
+            return
+        fresh = self._router.adopt(learned(), subscription)
+        if fresh:
+            self._on_topics(fresh)
 
     def _absorb(self, decoded: Decoded, message: InboundMessage) -> None:
         if decoded.declarations:

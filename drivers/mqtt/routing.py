@@ -8,7 +8,7 @@ fresh session object at every new connection, shared by all subscriptions of tha
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from paho.mqtt.client import topic_matches_sub
 
@@ -55,6 +55,7 @@ class Router:
         }
         self._sessions: dict[str, PayloadFormat] = dict(self._formats)
         self._cache: dict[str, int] = {}
+        self._adopted: dict[str, int] = {}
 
     @property
     def subscriptions(self) -> list[Subscription]:
@@ -74,6 +75,22 @@ class Router:
                 continue
             self._sessions[name] = fresh if fresh is not None else payload_format
 
+    def adopt(self, topics: Iterable[str], subscription: Subscription) -> list[str]:
+        """Route exact topics a format learned (Home Assistant state topics) to ``subscription``.
+
+        Returns the topics that are new, which the driver then subscribes to.
+        """
+        index = self._subscriptions.index(subscription)
+        fresh = [t for t in topics if self._adopted.get(t) != index]
+        for topic in fresh:
+            self._adopted[topic] = index
+            self._cache.pop(topic, None)
+        return fresh
+
+    def adopted_topics(self) -> list[str]:
+        """Every adopted topic (subscribed again on each connection)."""
+        return list(self._adopted)
+
     def route(self, topic: str) -> tuple[Subscription, PayloadFormat] | None:
         """The subscription and format for ``topic``, or None when no filter matches."""
         index = self._cache.get(topic)
@@ -88,6 +105,9 @@ class Router:
         return subscription, self._sessions[subscription.format]
 
     def _find(self, topic: str) -> int:
+        adopted = self._adopted.get(topic)
+        if adopted is not None:
+            return adopted
         for index, topic_filter in enumerate(self._filters):
             try:
                 if topic_matches_sub(topic_filter, topic):
