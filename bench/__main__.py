@@ -15,6 +15,7 @@ SUITES = {
     "alarms": ("bench.alarm_bench", []),
     "audit": ("bench.audit_bench", []),
     "energy": ("bench.energy_bench", []),
+    "forecast": ("bench.forecast_bench", []),
 }
 
 

@@ -8,7 +8,14 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import NoReturn
 
-from core.cli import alarm_cmds, data_cmds, energy_cmds, run_cmds, security_cmds
+from core.cli import (
+    alarm_cmds,
+    analytics_cmds,
+    data_cmds,
+    energy_cmds,
+    run_cmds,
+    security_cmds,
+)
 from core.config import ConfigError
 from core.importer import CsvImportError
 from core.runtime import DriverFactory
@@ -43,6 +50,7 @@ def build_parser(extra: Sequence[str] = ()) -> argparse.ArgumentParser:
     alarm_cmds.add_parsers(sub)
     security_cmds.add_parsers(sub)
     energy_cmds.add_parsers(sub)
+    analytics_cmds.add_parsers(sub)
     for name in extra:
         sub.add_parser(name, help=f"see 'controldeck {name} --help'", add_help=False)
     return parser
