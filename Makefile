@@ -37,7 +37,7 @@ bench-anomaly: venv
 	$(PY) -m bench.anomaly_bench
 
 screenshots: venv sysdeps
-	xvfb-run -a -s "-screen 0 1600x1000x24" $(PY) -m hmi.screenshots
+	xvfb-run -a -s "-screen 0 1920x1080x24" $(PY) -m hmi.screenshots
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -16,6 +16,10 @@ SUITES = {
     "audit": ("bench.audit_bench", []),
     "energy": ("bench.energy_bench", []),
     "forecast": ("bench.forecast_bench", []),
+    "modbus": ("bench.modbus_bench", []),
+    "opcua": ("bench.opcua_bench", []),
+    "mqtt": ("bench.mqtt_bench", []),
+    "hmi": ("bench.hmi_bench", []),
 }
 
 

@@ -172,6 +172,8 @@ class PlantConfig(_Strict):
     emission_factors: list[dict[str, Any]] = Field(default_factory=list)
     simulator: dict[str, Any] = Field(default_factory=dict)
     security: dict[str, Any] = Field(default_factory=dict)
+    anomaly: list[dict[str, Any]] = Field(default_factory=list)
+    """``[[anomaly]]``: validated by :func:`core.analytics.live.parse_anomaly_sections`."""
     energy: dict[str, Any] = Field(default_factory=dict)
     """``[energy]``: validated by :mod:`core.analytics.energy` (gap limits, shifts, meters)."""
     """``[security]``: validated by :mod:`core.security.config`."""

@@ -8,9 +8,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from core.analytics.anomaly.cli import run_anomalies_cli
-from core.analytics.forecast.cli import FORMATS as FORECAST_FORMATS
-from core.analytics.forecast.cli import run_forecast_cli
+FORECAST_FORMATS = ("csv", "json")
+# statsmodels and scikit-learn load in about 1.5 s: imported only when these commands run.
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +56,8 @@ def add_parsers(sub: Any) -> None:
 
 def cmd_forecast(args: argparse.Namespace, **_: Any) -> int:
     """Print ``timestamp,forecast,lower,upper`` (or JSON with backtest metrics and weights)."""
+    from core.analytics.forecast.cli import run_forecast_cli
+
     return run_forecast_cli(
         args.csv, sys.stdout, args.format, args.horizon, season=args.season, level=args.level
     )
@@ -64,4 +65,6 @@ def cmd_forecast(args: argparse.Namespace, **_: Any) -> int:
 
 def cmd_anomalies(args: argparse.Namespace, **_: Any) -> int:
     """Print ``timestamp,value,score`` per row (or JSON)."""
+    from core.analytics.anomaly.cli import run_anomalies_cli
+
     return run_anomalies_cli(args.csv, sys.stdout, args.format)

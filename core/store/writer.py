@@ -59,6 +59,7 @@ class HistorianWriter:
         retry_interval_s: float = 1.0,
         write_timeout_s: float = 30.0,
         queue_items: int = 256,
+        linger_s: float = 0.02,
     ) -> None:
         self.backend = SampleBackend(engine, write_timeout_s)
         self.registry = registry
@@ -67,6 +68,7 @@ class HistorianWriter:
         self.batch_size = batch_size
         self.flush_interval_s = flush_interval_s
         self.retry_interval_s = retry_interval_s
+        self.linger_s = linger_s
         self.pending_tags = PendingTags(spool.directory / "pending_tags.json")
         self.pending_quarantine = PendingQuarantine(spool.directory / "pending_quarantine.jsonl")
         self._queue: queue.Queue[_Work | None] = queue.Queue(maxsize=queue_items)
@@ -117,13 +119,20 @@ class HistorianWriter:
         self._update_gauges()
 
     def _collect(self) -> tuple[list[_Work], bool]:
-        """Up to ``batch_size`` rows or ``flush_interval_s`` of waiting; True when told to stop."""
+        """Work for one transaction; True when told to stop.
+
+        Takes what is queued until ``batch_size`` rows, ``flush_interval_s`` since the first
+        item, or the queue stays empty for ``linger_s``: under load transactions grow large,
+        while a trickle is written within a few tens of milliseconds.
+        """
         items: list[_Work] = []
         rows = 0
         deadline = time.monotonic() + self.flush_interval_s
         while rows < self.batch_size:
+            remaining = deadline - time.monotonic()
+            wait = remaining if not items else min(self.linger_s, remaining)
             try:
-                item = self._queue.get(timeout=max(0.0, deadline - time.monotonic()))
+                item = self._queue.get(timeout=max(0.0, wait))
             except queue.Empty:
                 break
             if item is None:

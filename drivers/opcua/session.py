@@ -21,6 +21,7 @@ from asyncua.client.ua_client import StateSubscription, UaClientState
 from asyncua.common.node import Node
 from asyncua.common.subscription import DataChangeNotif, Subscription
 from asyncua.ua.attribute_ids import AttributeIds
+from asyncua.ua.uaerrors import BadMessageNotAvailable
 
 from core.model import Reading
 from drivers.base import TagDeclaration, WriteOutcome, WriteResult
@@ -114,6 +115,7 @@ class OpcuaSession:
         """
         client = await build_client(self.config, self.endpoint, self._identity)
         client.connection_lost_callback = self._connection_lost
+        _strict_republish(client.uaclient.session)
         self._client = client
         try:
             await client.connect(
@@ -280,3 +282,22 @@ class OpcuaSession:
             log.debug("disconnecting %s: %r", self.endpoint, exc)
         with contextlib.suppress(Exception):
             client.disconnect_socket()
+
+
+def _strict_republish(session: Any) -> None:
+    """Make Republish end with ``BadMessageNotAvailable`` when the server has no such message.
+
+    asyncua's client replays gaps after a reconnect until that status comes back; asyncua's own
+    server answers an unknown sequence number with an empty message instead, so the client would
+    ask again about a thousand times a second, forever. A message that is not the one asked
+    for is treated as "not available", which ends the replay (OPC UA Part 4, 5.13.6).
+    """
+    original = session.republish
+
+    async def republish(subscription_id: int, sequence: int) -> Any:
+        message = await original(subscription_id, sequence)
+        if getattr(message, "SequenceNumber", None) != sequence:
+            raise BadMessageNotAvailable()  # type: ignore[no-untyped-call]
+        return message
+
+    session.republish = republish

@@ -10,6 +10,7 @@ a unique timestamp, so the store must end up with each one exactly once:
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sqlite3
@@ -115,6 +116,22 @@ def start_collector(plant: Path, log: Path) -> subprocess.Popen[bytes]:
         )
 
 
+def wait_subscribed(db: Path, timeout: float = 60) -> None:
+    """Until the collector reports its MQTT driver online (its session then exists at the broker)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with sqlite3.connect(db, timeout=5) as conn:
+                rows = conn.execute("SELECT payload FROM runtime_status").fetchall()
+        except sqlite3.OperationalError:
+            rows = []
+        if any(d["state"] == "online" for (p,) in rows for d in json.loads(p)["drivers"]):
+            time.sleep(0.5)  # the SUBACK follows the CONNACK
+            return
+        time.sleep(0.1)
+    raise AssertionError("the collector did not come online")
+
+
 def stored(db: Path) -> tuple[int, set[int]]:
     """Good samples of the sequence tags: how many, and which sequence numbers."""
     with sqlite3.connect(db, timeout=30) as conn:
@@ -159,7 +176,7 @@ def test_broker_killed_mid_stream_loses_and_duplicates_nothing(
     collector = start_collector(plant, tmp_path / "collector.log")
     publisher = Publisher(broker.port, total, rate=300)
     try:
-        time.sleep(2)
+        wait_subscribed(db)
         publisher.start()
         for _ in range(2):
             time.sleep(1.5)
@@ -188,7 +205,7 @@ def test_collector_killed_mid_stream_loses_nothing(tmp_path: Path, broker: Mosqu
     collector = start_collector(plant, tmp_path / "collector.log")
     publisher = Publisher(broker.port, total, rate=300)
     try:
-        time.sleep(2)
+        wait_subscribed(db)
         publisher.start()
         for _ in range(2):
             time.sleep(1.5)

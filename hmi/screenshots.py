@@ -1,0 +1,210 @@
+"""``python -m hmi.screenshots [--out DIR] [--config plant.toml] [--settle S]``: run the demo
+plant (simulator in-process, store and settings in a temporary directory), let data flow, and
+save a PNG of every view: overview, trends, alarms, devices with a faceplate, diagnostics,
+maintenance, the dark theme and touch mode with the setpoint keypad.
+
+``make screenshots`` runs it under Xvfb. Look at every picture before calling a view done.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import secrets
+import sys
+import tempfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QWidget
+
+from core.config import DEMO_CONFIG, RESOURCES_DIR, load_config
+from drivers.registry import build_drivers
+from hmi.app import Launcher
+from hmi.context import HmiContext
+from hmi.logging_setup import setup_logging
+from hmi.session import demo_config
+from hmi.theme import apply_theme
+from hmi.views.alarms.console import AlarmConsole
+from hmi.views.devices.view import DevicesView
+from hmi.views.maintenance import MaintenanceView
+from hmi.views.trends.view import TrendView
+
+log = logging.getLogger(__name__)
+
+DEFAULT_OUT = RESOURCES_DIR / "screenshots"
+TREND_TAGS = ("boiler/temperature", "boiler/setpoint", "meter1/total_power", "oven1/pv")
+STEP_MS = 2500
+
+Step = Callable[[], None]
+
+
+class Photographer:
+    """Walks through the views of a running console and saves a picture of each."""
+
+    def __init__(self, launcher: Launcher, out_dir: Path, settle_s: float) -> None:
+        self.launcher = launcher
+        self.window = launcher.window
+        self.out_dir = out_dir
+        self.settle_ms = int(settle_s * 1000)
+        self.saved: list[Path] = []
+        self.steps: list[Step] = []
+        self.dialog: QWidget | None = None
+
+    def begin(self, ctx: HmiContext) -> None:
+        """Plant running: log the demo operator on, queue the tour."""
+        self.ctx = ctx
+        self._log_on_operator()
+        self.steps = [
+            lambda: self._view("overview"),
+            self._trends,
+            self._trend_cursor,
+            lambda: self._snap("trends"),
+            self._alarms,
+            lambda: self._snap("alarms"),
+            self._devices,
+            lambda: self._snap("devices-faceplate"),
+            lambda: self._view("diagnostics"),
+            self._maintenance,
+            lambda: self._snap("maintenance"),
+            self._dark,
+            lambda: self._snap("overview-dark"),
+            self._touch,
+            lambda: self._snap("touch-overview"),
+            self._touch_write,
+            self._snap_dialog,
+        ]
+        QTimer.singleShot(self.settle_ms, self._next)
+
+    def _log_on_operator(self) -> None:
+        """The store is a fresh temporary one: create its administrator and an operator
+        (random password, through the real user admin) and log the operator on."""
+        from core.security.roles import Role
+
+        security = self.ctx.security
+        if security.users.count():
+            return
+        password = secrets.token_urlsafe(16)
+        admin = security.admin.create_first_administrator("admin", password)
+        security.admin.add_user(admin, "operator", password, frozenset({Role.OPERATOR}))
+        self.ctx.operator.login("operator", password)
+
+    def _next(self) -> None:
+        if not self.steps:
+            QApplication.instance().quit()  # type: ignore[union-attr]
+            return
+        step = self.steps.pop(0)
+        try:
+            step()
+        except Exception:
+            log.exception("screenshot step failed")
+        QTimer.singleShot(STEP_MS, self._next)
+
+    def _view(self, name: str) -> None:
+        self.window.show_view(name)
+        QTimer.singleShot(STEP_MS // 2, lambda: self._snap(name))
+
+    def _snap(self, name: str, widget: QWidget | None = None) -> None:
+        path = self.out_dir / f"{name}.png"
+        (widget or self.window).grab().save(str(path), "PNG")
+        self.saved.append(path)
+        log.info("saved %s", path)
+
+    def _trends(self) -> None:
+        view = self.window.views["trends"]
+        assert isinstance(view, TrendView)
+        view.add_pens([t for t in TREND_TAGS if self.ctx.tag(t) is not None])
+        if len(view.pens) >= 2:
+            view.set_axis([view.pens[1].tag], view.pens[0].axis)
+        self.window.show_view("trends")
+
+    def _trend_cursor(self) -> None:
+        view = self.window.views["trends"]
+        assert isinstance(view, TrendView)
+        view.show_cursor(True)
+
+    def _alarms(self) -> None:
+        view = self.window.views["alarms"]
+        assert isinstance(view, AlarmConsole)
+        self.window.show_view("alarms")
+        if view.active.proxy.rowCount():
+            view.active.table.selectRow(0)
+
+    def _devices(self) -> None:
+        view = self.window.views["devices"]
+        assert isinstance(view, DevicesView)
+        self.window.show_view("devices")
+        view.show_device("boiler")
+
+    def _maintenance(self) -> None:
+        view = self.window.views["maintenance"]
+        assert isinstance(view, MaintenanceView)
+        self.window.show_view("maintenance")
+        QTimer.singleShot(800, lambda: view.table.selectRow(0))
+
+    def _dark(self) -> None:
+        self.window.set_theme("dark")
+        self.window.show_view("overview")
+
+    def _touch(self) -> None:
+        self.window.set_theme("light")
+        self.launcher.touch = self.window.touch = self.ctx.touch = True
+        apply_theme(self.launcher.app, "light", touch=True)
+        self.window.show_view("overview")
+
+    def _touch_write(self) -> None:
+        view = self.window.views["devices"]
+        assert isinstance(view, DevicesView)
+        self.window.show_view("devices")
+        faceplate = view.open_faceplate("boiler")
+        tag = self.ctx.tag("boiler/setpoint")
+        if tag is not None:
+            self.dialog = faceplate.open_write(tag)
+
+    def _snap_dialog(self) -> None:
+        if self.dialog is not None:
+            self._snap("touch-setpoint-keypad", self.dialog)
+            self.dialog.close()
+
+
+def main(out_dir: Path | str | None = None, *, argv: Sequence[str] | None = None) -> int:
+    """Take the screenshots into ``out_dir`` (default ``resources/screenshots``, or ``--out``);
+    0 when every picture was saved."""
+    parser = argparse.ArgumentParser(prog="python -m hmi.screenshots", description=__doc__)
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output directory")
+    parser.add_argument("--config", type=Path, default=None, help="plant file (default: demo)")
+    parser.add_argument("--settle", type=float, default=20.0, help="seconds of data first")
+    args = parser.parse_args(list(argv or []))
+    if out_dir is not None:
+        args.out = Path(out_dir)
+    args.out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="controldeck-shots-") as tmp:
+        work = Path(tmp)
+        setup_logging(work / "log")
+        app = QApplication.instance() or QApplication(sys.argv[:1])
+        assert isinstance(app, QApplication)
+        demo = args.config is None
+        config = demo_config(work) if demo else load_config(args.config)
+        launcher = Launcher(
+            app,
+            config,
+            build_drivers,
+            simulate=demo or args.config == DEMO_CONFIG,
+            settings_path=work / "settings.ini",
+            log_dir=work / "log",
+        )
+        photographer = Photographer(launcher, args.out, args.settle)
+        launcher.ready.connect(photographer.begin)
+        launcher.failed.connect(lambda _m: app.quit())
+        launcher.start()
+        app.exec()
+        launcher.shutdown()
+    expected = 9
+    log.info("%d screenshot(s) in %s", len(photographer.saved), args.out)
+    return 0 if len(photographer.saved) >= expected else 1
+
+
+if __name__ == "__main__":
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    sys.exit(main(argv=sys.argv[1:]))

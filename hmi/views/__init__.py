@@ -1,0 +1,1 @@
+"""The views of the main window (overview, trends, alarms, devices, diagnostics, maintenance)."""

@@ -1,0 +1,1 @@
+"""The alarm console: active, shelved and out-of-service lists, journal, KPIs."""

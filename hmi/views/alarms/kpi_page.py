@@ -1,0 +1,176 @@
+"""Alarm-system KPIs (EEMUA 191 / ISA-18.2) of a period, beside their targets, with charts."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtWidgets import (
+    QComboBox,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QVBoxLayout,
+    QWidget,
+)
+
+from core.alarms.kpi import AlarmKpis
+from core.model import NS_PER_S, now_ns
+from hmi.context import HmiContext
+from hmi.icons import icon_button
+from hmi.theme import PRIORITY_COLOURS
+
+PERIODS_S = (("Last 24 h", 86400), ("Last 7 d", 7 * 86400), ("Last 30 d", 30 * 86400))
+PRIORITY_GROUPS = ("low", "medium", "high")
+
+
+def _pct(value: float) -> str:
+    return f"{value:.1f} %"
+
+
+def _secs(value: float | None) -> str:
+    return "—" if value is None else f"{value:.0f} s"
+
+
+def kpi_rows(k: AlarmKpis) -> list[tuple[str, str, str]]:
+    """(figure, value, EEMUA 191 target) rows."""
+    r = k.response
+    return [
+        ("Alarms in period", f"{k.total_alarms}", ""),
+        ("Average per 10 min", f"{k.avg_per_10min:.2f}", "≤ 1 acceptable, ≤ 2 manageable"),
+        ("Average per hour", f"{k.avg_per_hour:.1f}", "≤ 6 acceptable, ≤ 12 manageable"),
+        ("Maximum per 10 min", f"{k.max_per_10min}", "≤ 10"),
+        ("Time in flood", _pct(k.flood_pct), "< 1 %"),
+        ("Top 10 share", _pct(k.top10_share_pct), "< 20 %"),
+        ("Chattering alarms", f"{len(k.chattering)}", "0"),
+        ("Fleeting activations", f"{k.fleeting_count}", "0"),
+        ("Stale (standing > 24 h)", f"{len(k.stale)}", "< 5"),
+        ("Shelved (now / in period)", f"{k.shelved_at_end} / {k.shelve_count}", "few, reviewed"),
+        (
+            "Out of service (now / in period)",
+            f"{k.out_of_service_at_end} / {k.out_of_service_count}",
+            "tracked with a reference",
+        ),
+        ("Response median / p90", f"{_secs(r.p50_s)} / {_secs(r.p90_s)}", ""),
+        ("Unacknowledged at end", f"{r.unacknowledged}", ""),
+    ]
+
+
+class KpiPage(QWidget):
+    """Period, "Compute", the figures, the priority distribution and the bad actors."""
+
+    def __init__(self, ctx: HmiContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.kpis: AlarmKpis | None = None
+        self.period = QComboBox()
+        for text, seconds in PERIODS_S:
+            self.period.addItem(text, seconds)
+        self.compute_button = icon_button("kpi", "Compute")
+        self.compute_button.setObjectName("kpi_compute")
+        self.compute_button.clicked.connect(self.compute)
+        self.status = QLabel("")
+        self.status.setProperty("role", "caption")
+        self.figures = QGridLayout()
+        self.priority_plot = self._bar_plot("Priority distribution vs guideline (%)")
+        self.actor_plot = self._bar_plot("Bad actors (activations)")
+        self._build()
+        self.busy = False
+
+    def _bar_plot(self, title: str) -> pg.PlotWidget:
+        plot = pg.PlotWidget(title=title)
+        plot.setBackground(self.ctx.palette.panel)
+        plot.setMenuEnabled(False)
+        plot.hideButtons()
+        plot.setMouseEnabled(x=False, y=False)
+        plot.setMinimumHeight(180)
+        return plot
+
+    def _build(self) -> None:
+        bar = QHBoxLayout()
+        bar.addWidget(self.period)
+        bar.addWidget(self.compute_button)
+        bar.addWidget(self.status, 1)
+        box = QGroupBox("EEMUA 191 figures")
+        box.setLayout(self.figures)
+        charts = QVBoxLayout()
+        charts.addWidget(self.priority_plot)
+        charts.addWidget(self.actor_plot)
+        row = QHBoxLayout()
+        row.addWidget(box, 1)
+        row.addLayout(charts, 1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(bar)
+        layout.addLayout(row, 1)
+
+    def compute(self) -> None:
+        """Compute the KPIs of the chosen period in a worker."""
+        if self.busy:
+            return
+        self.busy = True
+        end = now_ns()
+        start = end - int(self.period.currentData()) * NS_PER_S
+        source = self.ctx.alarms
+        self.status.setText("computing…")
+        self.ctx.workers.submit(
+            lambda: source.kpis(start, end + 1),
+            self._computed,
+            self._failed,
+            context=self,
+            name="alarm-kpis",
+        )
+
+    def _failed(self, exc: BaseException) -> None:
+        self.busy = False
+        self.status.setText(f"KPIs failed: {exc}")
+
+    def _computed(self, kpis: AlarmKpis) -> None:
+        self.busy = False
+        self.kpis = kpis
+        self.status.setText(f"{kpis.total_alarms} alarm(s) in the period")
+        self._show_figures(kpis)
+        self._show_priorities(kpis)
+        self._show_actors(kpis)
+
+    def _show_figures(self, kpis: AlarmKpis) -> None:
+        while self.figures.count():
+            item = self.figures.takeAt(0)
+            widget = item.widget() if item is not None else None
+            if widget is not None:
+                widget.deleteLater()
+        for column, header in enumerate(("Figure", "Value", "Target")):
+            label = QLabel(f"<b>{header}</b>")
+            self.figures.addWidget(label, 0, column)
+        for row, (name, value, target) in enumerate(kpi_rows(kpis), start=1):
+            self.figures.addWidget(QLabel(name), row, 0)
+            shown = QLabel(value)
+            shown.setObjectName(f"kpi_value_{row}")
+            self.figures.addWidget(shown, row, 1)
+            caption = QLabel(target)
+            caption.setProperty("role", "caption")
+            self.figures.addWidget(caption, row, 2)
+
+    def _show_priorities(self, kpis: AlarmKpis) -> None:
+        plot = self.priority_plot
+        plot.clear()
+        x = np.arange(len(PRIORITY_GROUPS), dtype=float)
+        actual = [kpis.priority_groups_pct.get(p, 0.0) for p in PRIORITY_GROUPS]
+        guide = [kpis.guideline_pct.get(p, 0.0) for p in PRIORITY_GROUPS]
+        brushes = [PRIORITY_COLOURS[p] for p in PRIORITY_GROUPS]
+        plot.addItem(pg.BarGraphItem(x=x - 0.18, height=actual, width=0.34, brushes=brushes))
+        plot.addItem(
+            pg.BarGraphItem(x=x + 0.18, height=guide, width=0.34, brush=self.ctx.palette.grid)
+        )
+        axis = plot.getAxis("bottom")
+        axis.setTicks([[(i, f"{p} (actual | guide)") for i, p in enumerate(PRIORITY_GROUPS)]])
+
+    def _show_actors(self, kpis: AlarmKpis) -> None:
+        plot = self.actor_plot
+        plot.clear()
+        actors = kpis.bad_actors[:10]
+        if not actors:
+            return
+        x = np.arange(len(actors), dtype=float)
+        heights = [a.count for a in actors]
+        plot.addItem(pg.BarGraphItem(x=x, height=heights, width=0.6, brush=self.ctx.palette.muted))
+        plot.getAxis("bottom").setTicks([[(i, a.alarm) for i, a in enumerate(actors)]])

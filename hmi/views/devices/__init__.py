@@ -1,0 +1,1 @@
+"""The devices view: plant tree with live values, faceplates, OPC-UA browse, writes."""

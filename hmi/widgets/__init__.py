@@ -1,0 +1,1 @@
+"""Reusable widgets: banner, status bar, tiles, sparklines, keypad, dialogs."""

@@ -1,0 +1,42 @@
+"""A read-only record table with the console's usual settings."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QAbstractItemModel, Qt
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
+
+
+def make_table(
+    model: QAbstractItemModel,
+    name: str,
+    *,
+    stretch_column: int = -1,
+    sort_column: int | None = None,
+    descending: bool = True,
+    fit: bool = False,
+    parent: QWidget | None = None,
+) -> QTableView:
+    """A sortable, row-selecting table over ``model`` (usually a filter proxy).
+
+    ``fit`` sizes the columns to their contents (small tables only: it measures every row).
+    """
+    table = QTableView(parent)
+    table.setObjectName(name)
+    table.setModel(model)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setAlternatingRowColors(True)
+    table.verticalHeader().setVisible(False)
+    table.setWordWrap(False)
+    header = table.horizontalHeader()
+    mode = QHeaderView.ResizeMode.ResizeToContents if fit else QHeaderView.ResizeMode.Interactive
+    header.setSectionResizeMode(mode)
+    if stretch_column >= 0:
+        header.setSectionResizeMode(stretch_column, QHeaderView.ResizeMode.Stretch)
+    else:
+        header.setStretchLastSection(True)
+    if sort_column is not None:
+        table.setSortingEnabled(True)
+        order = Qt.SortOrder.DescendingOrder if descending else Qt.SortOrder.AscendingOrder
+        table.sortByColumn(sort_column, order)
+    return table

@@ -1,0 +1,1 @@
+"""Tests of the control-room HMI (pytest-qt, offscreen, against the simulated plant)."""
