@@ -7,6 +7,7 @@ raise :class:`ConfigError` too. Relative paths are relative to the config file.
 
 from __future__ import annotations
 
+import fnmatch
 import tomllib
 from collections.abc import Sequence
 from pathlib import Path
@@ -179,6 +180,19 @@ class PlantConfig(_Strict):
     """``[security]``: validated by :mod:`core.security.config`."""
     source: str = ""
     base_dir: Path = Path()
+
+    def device(self, name: str) -> DeviceConfig | None:
+        """The ``[[devices]]`` entry of a device: its exact name, else the first glob pattern
+        (``gd-*``) that matches, so fleets of discovered devices get their area in one line."""
+        exact = next((d for d in self.devices if d.name == name), None)
+        if exact is not None:
+            return exact
+        return next((d for d in self.devices if fnmatch.fnmatchcase(name, d.name)), None)
+
+    def area_of_device(self, name: str) -> str:
+        """The area of a device ('' when none is configured)."""
+        entry = self.device(name)
+        return entry.area if entry is not None else ""
 
 
 def load_config(path: str | Path) -> PlantConfig:

@@ -68,7 +68,7 @@ class TagRegistry:
         self.auto_tags = auto_tags
         self._by_name: dict[str, TagInfo] = {}
         self._by_id: dict[int, TagInfo] = {}
-        self._device_area: dict[str, str] = {}
+        self._config: PlantConfig | None = None
         self._pending: dict[int, TagInfo] = {}
         self._lock = threading.Lock()
         self._next_id = 1
@@ -82,7 +82,7 @@ class TagRegistry:
 
     def apply_config(self, config: PlantConfig) -> None:
         """Declare the configured tags, updating metadata of stored ones."""
-        self._device_area = {d.name: d.area for d in config.devices}
+        self._config = config
         for tag in config.tags:
             self.declare(_info_from_config(tag), origin="config")
 
@@ -93,10 +93,12 @@ class TagRegistry:
             if known is None:
                 tag = replace(info, id=self._next_id, origin=origin, created_ns=now_ns())
                 tag = replace(tag, device=tag.device or device_of(tag.name))
+            elif known.origin == "config" and origin != "config":
+                tag = _merge(info, known, keep=known)  # the plant file wins over drivers
             else:
                 tag = _merge(known, info)
-                if tag == known:
-                    return known
+            if known is not None and tag == known:
+                return known
             self._put(tag)
             self._pending[tag.id] = tag
             return tag
@@ -133,7 +135,7 @@ class TagRegistry:
 
     def area_of(self, tag: TagInfo) -> str:
         """The area of the tag's device, from ``[[devices]]``."""
-        return self._device_area.get(tag.device, "")
+        return self._config.area_of_device(tag.device) if self._config is not None else ""
 
     def __iter__(self) -> Iterator[TagInfo]:
         return iter(sorted(self._by_id.values(), key=lambda t: t.name))
@@ -179,10 +181,16 @@ def _info_from_config(tag: TagConfig) -> TagInfo:
     )
 
 
-def _merge(known: TagInfo, new: TagInfo) -> TagInfo:
-    """Known tag with the non-empty metadata of ``new`` (id, origin and creation kept)."""
+def _merge(known: TagInfo, new: TagInfo, keep: TagInfo | None = None) -> TagInfo:
+    """``known`` with the non-empty metadata of ``new``; id, origin and creation come from
+    ``keep`` (default ``known``)."""
+    base = keep or known
     return replace(
         known,
+        id=base.id,
+        origin=base.origin,
+        created_ns=base.created_ns,
+        name=base.name,
         device=new.device or known.device,
         unit=new.unit or known.unit,
         description=new.description or known.description,

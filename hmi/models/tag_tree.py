@@ -61,8 +61,7 @@ class TagTreeModel(QAbstractItemModel):
         self.by_tag: dict[int, Node] = {}
         self.devices: dict[str, Node] = {}
         self._area_site = {a.name: a.site or config.plant.name for a in config.areas}
-        self._device_area = {d.name: d.area for d in config.devices}
-        self._device_text = {d.name: d.description for d in config.devices}
+        self._config = config
         self._default_site = config.plant.name
 
     # -- structure ------------------------------------------------------------------------------
@@ -81,12 +80,13 @@ class TagTreeModel(QAbstractItemModel):
         node = self.devices.get(device)
         if node is not None:
             return node
-        area_name = self._device_area.get(device, "") or UNASSIGNED
+        entry = self._config.device(device)
+        area_name = (entry.area if entry else "") or UNASSIGNED
         site_name = self._area_site.get(area_name, self._default_site)
         site = self.root.child(site_name) or self._append(self.root, "site", site_name)
         area = site.child(area_name) or self._append(site, "area", area_name)
         node = self._append(area, "device", device)
-        node.description = self._device_text.get(device, "")
+        node.description = entry.description if entry else ""
         self.devices[device] = node
         return node
 

@@ -43,10 +43,12 @@ def device_rows(ctx: HmiContext, links: dict[str, tuple[str, int]]) -> list[Devi
         value = live.get(tag.id)
         if value is not None and tag.device:
             seen[tag.device] = max(seen.get(tag.device, 0), value.ts_ns)
-    areas = {d.name: d.area for d in ctx.config.devices}
+    configured = {d.name for d in ctx.config.devices if not any(c in d.name for c in "*?[")}
+    names = set(seen) | configured | set(links)
+    areas = {name: ctx.config.area_of_device(name) for name in names}
     now = now_ns()
     rows = []
-    for name in sorted(set(seen) | set(areas) | set(links)):
+    for name in sorted(names):
         last = seen.get(name, 0)
         if name in links:
             state = links[name][0]

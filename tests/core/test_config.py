@@ -70,3 +70,14 @@ def test_unreadable_files(tmp_path: Path, content: str | None, needle: str) -> N
     with pytest.raises(ConfigError, match=needle) as info:
         load_config(path)
     assert str(path) in str(info.value)
+
+
+def test_device_areas_by_exact_name_then_pattern(tmp_path: Path) -> None:
+    extra = (
+        '[[devices]]\nname = "gd-01-000002"\narea = "lab"\n'
+        '[[devices]]\nname = "??-[0-9][0-9]-*"\narea = "field"\n'
+    )
+    config = load_config(write_plant(tmp_path, extra=extra))
+    assert config.area_of_device("gd-01-000002") == "lab"
+    assert config.area_of_device("wh-10-000037") == "field"
+    assert config.area_of_device("meter1") == ""

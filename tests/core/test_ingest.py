@@ -190,3 +190,14 @@ def test_good_quality_without_a_value_is_still_rejected() -> None:
     pipeline, sink = make()
     pipeline.process([Reading("m/x", None, NOW)], None, "t", NOW)
     assert [r.reason for r in sink.rejects] == ["wrong_type"]
+
+
+def test_the_plant_file_wins_over_driver_metadata() -> None:
+    pipeline, _ = make()
+    pipeline.registry.declare(TagInfo(0, "boiler/temp", unit="degC", eng_max=95.0), origin="config")
+    from drivers.base import TagDeclaration
+
+    pipeline.declare([TagDeclaration("boiler/temp", unit="°C", description="Water temperature")])
+    tag = pipeline.registry.get("boiler/temp")
+    assert tag is not None and tag.unit == "degC" and tag.eng_max == 95.0
+    assert tag.description == "Water temperature" and tag.origin == "config"
