@@ -173,6 +173,8 @@ class PlantConfig(_Strict):
     emission_factors: list[dict[str, Any]] = Field(default_factory=list)
     simulator: dict[str, Any] = Field(default_factory=dict)
     security: dict[str, Any] = Field(default_factory=dict)
+    reports: list[dict[str, Any]] = Field(default_factory=list)
+    """``[[reports]]``: schedules, validated by :mod:`core.reports.schedules`."""
     anomaly: list[dict[str, Any]] = Field(default_factory=list)
     """``[[anomaly]]``: validated by :func:`core.analytics.live.parse_anomaly_sections`."""
     energy: dict[str, Any] = Field(default_factory=dict)

@@ -17,6 +17,7 @@ from core.alarms.commands import alarm_handlers
 from core.alarms.config import parse_alarm_sections
 from core.alarms.permissions import PermissionChecker
 from core.alarms.system import AlarmSystem, build_alarm_system
+from core.analytics.live import AnomalyService, parse_anomaly_sections
 from core.commands import CommandQueue, Handler, run_pending
 from core.config import PlantConfig
 from core.counters import Counters
@@ -67,6 +68,7 @@ class Collector:
         alarm_config = parse_alarm_sections(
             config.alarms, config.notifications, config.maintenance, config.source
         )
+        anomaly_rules = parse_anomaly_sections(config.anomaly, config.source)
         self.name = name or f"collector@{socket.gethostname()}:{os.getpid()}"
         self.counters = Counters()
         self.historian = Historian.open(config, self.counters)
@@ -86,6 +88,14 @@ class Collector:
             permissions or self.security.alarm_permissions(),
         )
         self.pipeline.subscribe(self._evaluate_alarms)
+        self.anomalies = AnomalyService(
+            anomaly_rules,
+            self.historian.registry,
+            self.historian.engine,
+            self.pipeline.emit,
+            counters=self.counters,
+        )
+        self.pipeline.subscribe(self.anomalies.on_batch)
         self.commands = CommandQueue(self.historian.engine)
         self.handlers: dict[str, Handler] = alarm_handlers(self.alarms.engine)
         self._known_tags = 0
@@ -105,6 +115,7 @@ class Collector:
         self.security.close_interrupted_writes()
         self.historian.start()
         self.alarms.start()
+        self.anomalies.start()
         self.pipeline.start()
         self.drivers = list(self._factory(self.config)) if self._factory else []
         for driver in self.drivers:
@@ -129,6 +140,7 @@ class Collector:
                 driver.stop()
             except Exception:
                 log.exception("driver %s did not stop cleanly", driver.name)
+        self.anomalies.stop()
         self.pipeline.stop()
         for thread in self._threads:
             thread.join(5)
@@ -179,6 +191,7 @@ class Collector:
             "drivers": [d.status.as_dict() for d in self.drivers],
             "tags": len(self.historian.registry),
             "stopped": self._stop.is_set(),
+            "anomaly": self.anomalies.status(),
             "alarms": {
                 "active": len(self.alarms.engine.alarms()),
                 "unacknowledged": len(self.alarms.engine.needs_ack()),

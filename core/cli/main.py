@@ -11,8 +11,10 @@ from typing import NoReturn
 from core.cli import (
     alarm_cmds,
     analytics_cmds,
+    anomaly_cmds,
     data_cmds,
     energy_cmds,
+    report_cmds,
     run_cmds,
     security_cmds,
 )
@@ -51,6 +53,8 @@ def build_parser(extra: Sequence[str] = ()) -> argparse.ArgumentParser:
     security_cmds.add_parsers(sub)
     energy_cmds.add_parsers(sub)
     analytics_cmds.add_parsers(sub)
+    anomaly_cmds.add_parsers(sub)
+    report_cmds.add_parsers(sub)
     for name in extra:
         sub.add_parser(name, help=f"see 'controldeck {name} --help'", add_help=False)
     return parser

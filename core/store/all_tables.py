@@ -6,8 +6,10 @@ from __future__ import annotations
 from sqlalchemy import MetaData
 
 import core.alarms.tables
+import core.analytics.live.tables
 import core.analytics.registry.tables
 import core.commands
+import core.reports.tables
 import core.security.tables
 import core.store.schema
 
@@ -17,6 +19,8 @@ MODULES = (
     core.security.tables,
     core.commands,
     core.analytics.registry.tables,
+    core.analytics.live.tables,
+    core.reports.tables,
 )
 
 
