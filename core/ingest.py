@@ -23,7 +23,7 @@ from core.livecache import LiveCache, LiveValue
 from core.model import NS_PER_S, QuarantineRecord, Reading, SampleBatch, now_ns
 from core.store.batchops import sort_dedupe
 from core.tags import TagInfo, TagRegistry
-from core.validation import Checked, readings_to_batch, validate_batch
+from core.validation import Checked, ReadingColumns, readings_to_batch, validate_batch
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +90,8 @@ class IngestPipeline:
         self, readings: Sequence[Reading], *, source: str, on_durable: Callback | None = None
     ) -> bool:
         """Queue driver readings; False (and counted) when the queue is full."""
-        item = _Item(list(readings), None, source, self._clock(), on_durable)
+        taken = readings if type(readings) is ReadingColumns else list(readings)
+        item = _Item(taken, None, source, self._clock(), on_durable)
         try:
             self._queue.put_nowait(item)
         except queue.Full:

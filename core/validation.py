@@ -9,12 +9,13 @@ Reasons (the quarantine and the ``rejected.<reason>`` counters use exactly these
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import overload
 
 import numpy as np
 
-from core.model import NS_PER_S, QuarantineRecord, Reading, SampleBatch
+from core.model import NS_PER_S, Quality, QuarantineRecord, Reading, SampleBatch
 
 EPOCH_2000_NS = 946_684_800 * NS_PER_S
 BAD_FLOOR = 128
@@ -26,6 +27,58 @@ REASONS = (
     "too_old",
     "bad_timestamp",
 )
+
+
+_PLAIN_NUMBERS = frozenset({float, int, bool})
+_PLAIN_STAMPS = frozenset({int, type(None)})
+
+
+class ReadingColumns(Sequence[Reading]):
+    """Readings kept as four parallel lists: a ``Sequence[Reading]`` that builds items when read.
+
+    A driver that gathers many readings into one emit (the MQTT handoff) collects them here:
+    no ``Reading`` object has to live while the batch waits in queues (fewer objects for the
+    garbage collector), and :func:`readings_to_batch` reads the columns directly. Any other
+    consumer sees ordinary, equal ``Reading`` objects. Do not change it after emitting it.
+    """
+
+    __slots__ = ("qualities", "stamps", "tags", "values")
+
+    def __init__(self) -> None:
+        self.tags: list[str] = []
+        self.values: list[object] = []
+        self.stamps: list[int | None] = []
+        self.qualities: list[Quality] = []
+
+    def extend(self, readings: Iterable[Reading]) -> None:
+        """Append readings (their fields, column by column)."""
+        for r in readings:
+            self.tags.append(r.tag)
+            self.values.append(r.value)
+            self.stamps.append(r.ts_ns)
+            self.qualities.append(r.quality)
+
+    def __len__(self) -> int:
+        return len(self.tags)
+
+    @overload
+    def __getitem__(self, index: int) -> Reading: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Reading]: ...
+
+    def __getitem__(self, index: int | slice) -> Reading | list[Reading]:
+        if isinstance(index, slice):
+            return list(self)[index]
+        return Reading(
+            self.tags[index], self.values[index], self.stamps[index], self.qualities[index]
+        )
+
+    def __iter__(self) -> Iterator[Reading]:
+        return map(Reading, self.tags, self.values, self.stamps, self.qualities)
+
+    def __repr__(self) -> str:
+        return f"ReadingColumns({list(self)!r})"
 
 
 @dataclass(slots=True)
@@ -57,33 +110,77 @@ def readings_to_batch(
     fallback: Callable[[int], float] | None = None,
 ) -> Checked:
     """Resolve names, convert values, stamp missing timestamps, then validate."""
-    n = len(readings)
-    ids = np.zeros(n, dtype=np.int32)
-    ts = np.zeros(n, dtype=np.int64)
-    values = np.zeros(n, dtype=np.float64)
-    quality = np.zeros(n, dtype=np.uint8)
-    keep = np.ones(n, dtype=bool)
+    if type(readings) is ReadingColumns:
+        batch = _clean_columns(readings, resolve, received_ns)
+        if batch is not None:
+            return validate_batch(batch, source, now_ns, future_tolerance_ns, name_of, [], fallback)
+    ids: list[int] = []
+    stamps: list[int] = []
+    values: list[float] = []
+    qualities: list[int] = []
     rejects: list[QuarantineRecord] = []
-    for i, r in enumerate(readings):
-        reason = _fill_row(r, i, resolve, received_ns, ids, ts, values, quality)
+    for r in readings:
+        tag_id = resolve(r.tag)
+        value = r.value
+        kind = type(value)
+        stamp = received_ns if r.ts_ns is None else r.ts_ns
+        if (
+            tag_id is not None
+            and (kind is float or kind is int or kind is bool)
+            and type(stamp) is int
+        ):  # the common case, without a call per reading
+            ids.append(tag_id)
+            stamps.append(stamp)
+            values.append(float(value))  # type: ignore[arg-type]
+            qualities.append(r.quality)
+            continue
+        reason = _other_row(r, tag_id, stamp, ids, stamps, values)
         if reason:
-            keep[i] = False
             rejects.append(_reject(source, reason, r, now_ns))
-    batch = SampleBatch(ids, ts, values, quality).take(keep)
+        else:
+            qualities.append(r.quality)
+    batch = SampleBatch(
+        np.array(ids, dtype=np.int32),
+        np.array(stamps, dtype=np.int64),
+        np.array(values, dtype=np.float64),
+        np.array(qualities, dtype=np.uint8),
+    )
     return validate_batch(batch, source, now_ns, future_tolerance_ns, name_of, rejects, fallback)
 
 
-def _fill_row(
+def _clean_columns(
+    columns: ReadingColumns, resolve: Callable[[str], int | None], received_ns: int
+) -> SampleBatch | None:
+    """The batch of columns whose tags all resolve and whose values and stamps are plain
+    numbers (no row to reject before validation); None otherwise (then: row by row)."""
+    names = list(dict.fromkeys(columns.tags))  # resolved (or discovered) in first-seen order
+    ids = list(map(resolve, names))
+    if None in ids or not _PLAIN_NUMBERS.issuperset(map(type, columns.values)):
+        return None
+    ids_by_tag = dict(zip(names, ids, strict=True))
+    stamp_types = set(map(type, columns.stamps))
+    if not _PLAIN_STAMPS.issuperset(stamp_types):
+        return None
+    stamps = columns.stamps
+    if type(None) in stamp_types:
+        stamps = [received_ns if stamp is None else stamp for stamp in stamps]
+    return SampleBatch(
+        np.array(list(map(ids_by_tag.__getitem__, columns.tags)), dtype=np.int32),
+        np.array(stamps, dtype=np.int64),
+        np.array(columns.values, dtype=np.float64),
+        np.array(columns.qualities, dtype=np.uint8),
+    )
+
+
+def _other_row(
     r: Reading,
-    i: int,
-    resolve: Callable[[str], int | None],
-    received_ns: int,
-    ids: np.ndarray,
-    ts: np.ndarray,
-    values: np.ndarray,
-    quality: np.ndarray,
+    tag_id: int | None,
+    stamp: object,
+    ids: list[int],
+    stamps: list[int],
+    values: list[float],
 ) -> str:
-    tag_id = resolve(r.tag)
+    """Check and append a reading off the common path; returns the reject reason or ''."""
     if tag_id is None:
         return "unknown_tag"
     number = _number(r.value)
@@ -91,10 +188,11 @@ def _fill_row(
         if r.value is not None or r.quality < BAD_FLOOR:
             return "wrong_type"
         number = math.nan  # a bad-quality sample without a value: filled in by validate_batch
-    stamp = received_ns if r.ts_ns is None else r.ts_ns
     if type(stamp) is not int and not isinstance(stamp, np.integer):
         return "bad_timestamp"
-    ids[i], ts[i], values[i], quality[i] = tag_id, stamp, number, int(r.quality)
+    ids.append(tag_id)
+    stamps.append(stamp)  # type: ignore[arg-type]
+    values.append(number)
     return ""
 
 

@@ -16,12 +16,13 @@ import math
 import struct
 from collections.abc import Sequence
 from decimal import Decimal
+from functools import lru_cache
 
 import numpy as np
 
 from drivers.modbus.points import BIT_REGISTER_TYPES, Point
 
-_STRUCT_FORMAT = {
+STRUCT_FORMAT = {
     "int16": "h",
     "uint16": "H",
     "int32": "i",
@@ -60,7 +61,7 @@ def decode(point: Point, values: Sequence[int] | Sequence[bool]) -> Value:
     if point.dtype == "bit":
         assert point.bit is not None
         return bool((_word_value(words[0], point) >> point.bit) & 1)
-    raw = struct.unpack(">" + _STRUCT_FORMAT[point.dtype], _bytes_from_words(words, point))[0]
+    raw = struct.unpack(">" + STRUCT_FORMAT[point.dtype], _bytes_from_words(words, point))[0]
     return _engineering(point, raw)
 
 
@@ -82,7 +83,7 @@ def encode(point: Point, value: Value, current: int | None = None) -> list[int] 
         return [_word_value(word, point)]
     raw = _raw(point, value)
     try:
-        data = struct.pack(">" + _STRUCT_FORMAT[point.dtype], raw)
+        data = struct.pack(">" + STRUCT_FORMAT[point.dtype], raw)
     except (struct.error, OverflowError) as exc:
         raise CodecError(f"{point.name}: {value!r} does not fit {point.dtype}") from exc
     return _words_from_bytes(data, point)
@@ -117,7 +118,7 @@ def _engineering(point: Point, raw: float) -> Value:
     value = raw * point.scale + point.offset
     if point.dtype.startswith("float"):
         return value
-    return round(value, _decimals(point.scale, point.offset))
+    return round(value, decimals(point.scale, point.offset))
 
 
 def _raw(point: Point, value: Value) -> int | float:
@@ -173,7 +174,9 @@ def _shortest_float32(raw: float) -> float:
     return float(np.format_float_scientific(np.float32(raw), unique=True))
 
 
-def _decimals(*numbers: float) -> int:
+@lru_cache(maxsize=1024)
+def decimals(*numbers: float) -> int:
+    """Decimal places of the tidiest of ``numbers`` (e.g. scale 0.01 gives 2), at most 12."""
     places = 0
     for number in numbers:
         exponent = Decimal(repr(number)).normalize().as_tuple().exponent

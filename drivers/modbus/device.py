@@ -14,6 +14,7 @@ import math
 
 from core.model import Quality, Reading, now_ns
 from drivers.base import DriverStatus, LinkState, TagDeclaration, WriteOutcome, WriteResult
+from drivers.modbus.blockdecode import BlockDecoder, readings_at
 from drivers.modbus.codec import CodecError, Value, decode, encode, values_match
 from drivers.modbus.config import ModbusDeviceConfig
 from drivers.modbus.errors import CommsError, DeviceFault, RequestError
@@ -45,6 +46,7 @@ class ModbusDevice:
         )
         self.consecutive_failures = 0
         self._block_quality: dict[int, Quality] = {}
+        self._decoders = [BlockDecoder(block, self.name) for block in self.blocks]
 
     def tag(self, point: Point) -> str:
         """Full tag name of a point: ``<device>/<point>``."""
@@ -89,31 +91,21 @@ class ModbusDevice:
                 outcomes.append(exc)
                 continue
             outcomes.append(None)
-            readings.extend(self._good_block(index, block, values))
+            readings.extend(self._good_block(index, values))
         self._account(outcomes)
         return readings
 
-    def _good_block(
-        self, index: int, block: ReadBlock, values: list[int] | list[bool]
-    ) -> list[Reading]:
+    def _good_block(self, index: int, values: list[int] | list[bool]) -> list[Reading]:
         self._block_quality[index] = Quality.GOOD
-        stamp = now_ns()
-        readings: list[Reading] = []
-        for point in block.points:
-            value = decode(point, block.values_for(point, values))
-            if isinstance(value, float) and not math.isfinite(value):
-                readings.append(Reading(self.tag(point), None, stamp, Quality.BAD_SENSOR_FAULT))
-            else:
-                readings.append(Reading(self.tag(point), value, stamp, Quality.GOOD))
-        return readings
+        return self._decoders[index].decode(values, now_ns())
 
     def _bad_block(self, index: int, error: RequestError) -> list[Reading]:
         self.status.count_error(error.reason)
         if self._block_quality.get(index) is error.quality:
             return []
         self._block_quality[index] = error.quality
-        stamp = now_ns()
-        return [Reading(self.tag(p), None, stamp, error.quality) for p in self.blocks[index].points]
+        tags = self._decoders[index].tags
+        return readings_at(tags, [None] * len(tags), now_ns(), error.quality)
 
     def _account(self, outcomes: list[RequestError | None]) -> None:
         errors = [o for o in outcomes if o is not None]

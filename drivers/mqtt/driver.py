@@ -27,6 +27,7 @@ from drivers.base import (
     WriteRequest,
     WriteResult,
 )
+from drivers.mqtt import speedups
 from drivers.mqtt.commands import ConfirmWaiters, publish_command
 from drivers.mqtt.config import DriverConfigError, FormatLookup, MqttConfig
 from drivers.mqtt.connection import (
@@ -135,6 +136,7 @@ class MqttDriver:
             client.subscribe([(t, int(self.config.qos)) for t in topics])
 
     def _wire(self, client: mqtt.Client) -> None:
+        speedups.skip_empty_topic_callbacks(client)
         client.on_pre_connect = self._on_pre_connect
         client.on_connect = self._on_connect
         client.on_connect_fail = self._on_connect_fail
@@ -192,6 +194,7 @@ class MqttDriver:
             return
         assert self._gate is not None
         self._gate.next_generation()
+        speedups.read_ahead(client)
         dropped = discard_unsent_commands(client)
         if dropped:
             log.warning("mqtt %s: %d unacknowledged command(s) not replayed", self.name, dropped)

@@ -23,7 +23,9 @@ from dataclasses import dataclass, field
 from functools import partial
 
 from core.model import Quality, Reading
-from drivers.base import Backoff, DriverSink, DriverStatus, TagDeclaration
+from core.validation import ReadingColumns
+from drivers.base import Backoff, DriverSink, DriverStatus
+from drivers.mqtt.declared import DeclaredTags
 from drivers.mqtt.formats.base import Decoded, DecodeError, PayloadFormat, Subscription
 from drivers.mqtt.inbox import AckEntry, AckGate, InboundMessage, Inbox, LinkEvent
 from drivers.mqtt.presence import PresenceBook, device_of
@@ -35,6 +37,7 @@ log = logging.getLogger(__name__)
 Observer = Callable[[Sequence[Reading]], None]
 _LINGER_S = 0.005
 _IDLE_WAIT_S = 0.5
+_GATHER_S = 0.001
 _MAX_EMIT_FAILURES = 3
 
 
@@ -51,12 +54,12 @@ class HandoffSettings:
 
 @dataclass(slots=True)
 class _Batch:
-    readings: list[Reading] = field(default_factory=list)
+    readings: ReadingColumns = field(default_factory=ReadingColumns)
     acks: list[AckEntry] = field(default_factory=list)
     started: float = 0.0
 
     def __bool__(self) -> bool:
-        return bool(self.readings or self.acks)
+        return bool(self.readings.tags or self.acks)  # the list itself: no Python-level len()
 
 
 class Handoff:
@@ -88,7 +91,8 @@ class Handoff:
         self._sink: DriverSink | None = None
         self._batch = _Batch()
         self._last_values: dict[str, object] = {}
-        self._declared: dict[str, TagDeclaration] = {}
+        self._declared = DeclaredTags(settings.source, status)
+        self._present: set[str] = set(presence.snapshot())  # devices the book knows
         self._failed_formats: set[str] = set()
         self._refused_pending = 0
         self.redelivered = 0
@@ -125,7 +129,7 @@ class Handoff:
                 self._stop.wait(0.1)
 
     def _step(self) -> None:
-        arrived = self._inbox.wait(_LINGER_S if self._batch else _IDLE_WAIT_S)
+        arrived = self._inbox.wait(_LINGER_S if self._batch else _IDLE_WAIT_S, gather_s=_GATHER_S)
         for item in self._inbox.drain(self._settings.max_batch):
             if self._stop.is_set():
                 return
@@ -134,7 +138,7 @@ class Handoff:
                 self._on_link(item)
             else:
                 self._process(item)
-                if len(self._batch.readings) >= self._settings.max_batch:
+                if len(self._batch.readings.tags) >= self._settings.max_batch:
                     self._flush()
         age = self._clock() - self._batch.started
         if self._batch and (not arrived or age >= self._settings.flush_interval_s):
@@ -210,35 +214,26 @@ class Handoff:
 
     def _absorb(self, decoded: Decoded, message: InboundMessage) -> None:
         if decoded.declarations:
-            self._declare(decoded.declarations)
-        readings = list(decoded.readings)
-        for event in decoded.presence:
-            self._presence.update(event.device, event.online, message.received_ns)
-            online = Reading(f"{event.device}/online", int(event.online), message.received_ns)
-            readings.append(online)
+            self._declared.declare(self._sink, decoded.declarations)
+        readings = decoded.readings
+        if decoded.presence:
+            readings = list(readings)
+            for event in decoded.presence:
+                self._presence.update(event.device, event.online, message.received_ns)
+                self._present.add(event.device)
+                online = Reading(f"{event.device}/online", int(event.online), message.received_ns)
+                readings.append(online)
         if readings:
-            self._presence.touch({device_of(r.tag) for r in readings}, message.received_ns)
-            for reading in readings:
-                self._last_values[reading.tag] = reading.value
+            if self._present:  # touch() only concerns devices that announced their presence
+                self._presence.touch({device_of(r.tag) for r in readings}, message.received_ns)
             for observer in self._observers:
                 observer(readings)
-        if not self._batch:
-            self._batch.started = self._clock()
-        self._batch.readings.extend(readings)
+        batch = self._batch
+        if not batch:
+            batch.started = self._clock()
+        batch.readings.extend(readings)
         if message.qos > 0:
-            self._batch.acks.append((message.mid, message.qos, message.generation))
-
-    def _declare(self, declarations: Sequence[TagDeclaration]) -> None:
-        fresh = [d for d in declarations if self._declared.get(d.name) != d]
-        if not fresh or self._sink is None:
-            return
-        try:
-            self._sink.declare(fresh)
-        except Exception:
-            log.exception("mqtt %s: declaring %d tags failed", self._settings.source, len(fresh))
-            self._status.count_error("declare_failed")
-            return
-        self._declared.update((d.name, d) for d in fresh)
+            batch.acks.append((message.mid, message.qos, message.generation))
 
     def _quarantine(self, message: InboundMessage, reason: str, detail: str) -> None:
         record = message_record(self._settings.source, message, reason, detail)
@@ -255,6 +250,8 @@ class Handoff:
 
     def _flush(self) -> None:
         batch, self._batch = self._batch, _Batch()
+        # For the comms-lost readings (a link event flushes the batch before it is handled).
+        self._last_values.update(zip(batch.readings.tags, batch.readings.values, strict=True))
         self._gate.expect(len(batch.acks))
         if not batch.readings:
             self._gate.ack(batch.acks)
@@ -263,7 +260,7 @@ class Handoff:
         self._emit_until_taken(batch.readings, on_durable)
 
     def _emit_until_taken(
-        self, readings: list[Reading], on_durable: Callable[[], None] | None
+        self, readings: Sequence[Reading], on_durable: Callable[[], None] | None
     ) -> bool:
         """Emit, retrying with backoff while the sink is full; False only when stopping."""
         assert self._sink is not None
@@ -284,7 +281,7 @@ class Handoff:
             attempt += 1
 
     def _quarantine_batch(
-        self, readings: list[Reading], on_durable: Callable[[], None] | None
+        self, readings: Sequence[Reading], on_durable: Callable[[], None] | None
     ) -> bool:
         """A batch the sink keeps raising on goes to quarantine whole, so it cannot block."""
         assert self._sink is not None

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import lru_cache
+from itertools import repeat
 from typing import Any
 
-from core.model import Reading
+from core.model import Quality, Reading
 from drivers.base import TagDeclaration
 from drivers.mqtt.formats.base import MAX_PAYLOAD_BYTES, DecodeError
 
@@ -50,7 +52,16 @@ STATE_WORDS: dict[str, int] = {
 
 _INT64_MIN = -(2**63)
 _INT64_MAX = 2**63 - 1
-_loads = json.loads
+_loads = json.JSONDecoder().decode  # what json.loads(text) calls, minus its argument checks
+_new = object.__new__
+_consume: Callable[[Iterable[None]], None] = deque[None](maxlen=0).extend
+_FIELDS = ("tag", "value", "ts_ns", "quality")
+_FILL_SLOTS = tuple(getattr(Reading, "__slots__", ())) == _FIELDS and not hasattr(
+    Reading, "__post_init__"
+)
+_SLOT_SETTERS: tuple[Callable[[Reading, Any], None], ...] = (
+    tuple(vars(Reading)[name].__set__ for name in _FIELDS) if _FILL_SLOTS else ()
+)
 
 
 def payload_text(payload: bytes) -> str:
@@ -58,7 +69,7 @@ def payload_text(payload: bytes) -> str:
     if len(payload) > MAX_PAYLOAD_BYTES:
         raise DecodeError("too_large", f"{len(payload)} bytes > {MAX_PAYLOAD_BYTES}")
     try:
-        return bytes(payload).decode("utf-8")
+        return (payload if type(payload) is bytes else bytes(payload)).decode("utf-8")
     except UnicodeDecodeError as exc:
         raise DecodeError("invalid_encoding", f"not UTF-8 at byte {exc.start}") from None
 
@@ -71,7 +82,7 @@ def load_json(payload: bytes) -> Any:
 def parse_json_text(text: str) -> Any:
     """Parse JSON text (``too_deep`` / ``invalid_json`` when it cannot be)."""
     try:
-        return _loads(text)
+        return _loads(text) if not text.startswith("\ufeff") else json.loads(text)  # BOM: its error
     except RecursionError:
         raise DecodeError("too_deep", "JSON nested too deeply to parse") from None
     except ValueError as exc:  # JSONDecodeError, and ints beyond the digit limit
@@ -229,7 +240,25 @@ def declaration(
 def leaf_readings(device: str, leaves: list[Leaf], ts_ns: int | None) -> list[Reading]:
     """One reading per leaf, named ``<device>/<path>``."""
     prefix = device + "/"
-    return [Reading(prefix + path, value, ts_ns) for path, _key, value in leaves]
+    return readings_at(
+        [prefix + path for path, _, _ in leaves], [leaf[2] for leaf in leaves], ts_ns
+    )
+
+
+def readings_at(tags: Sequence[str], values: Sequence[Value], ts_ns: int | None) -> list[Reading]:
+    """``[Reading(tag, value, ts_ns) ...]`` (quality GOOD) built column-wise, at half the cost.
+
+    ``Reading`` is a frozen slots dataclass without ``__post_init__``: filling its slots
+    directly gives objects equal in every respect to the ones its ``__init__`` makes (should
+    that ever change, the plain constructor is used). ``values`` must match ``tags`` in length.
+    """
+    if not _FILL_SLOTS:
+        return [Reading(tag, value, ts_ns) for tag, value in zip(tags, values, strict=True)]
+    made = [_new(Reading) for _ in tags]
+    columns: tuple[Iterable[Any], ...] = (tags, values, repeat(ts_ns), repeat(Quality.GOOD))
+    for setter, column in zip(_SLOT_SETTERS, columns, strict=True):
+        _consume(map(setter, made, column))
+    return made
 
 
 def leaf_declarations(

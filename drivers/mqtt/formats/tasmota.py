@@ -27,13 +27,15 @@ from datetime import tzinfo
 from functools import lru_cache
 from typing import Any
 
+from drivers.base import TagDeclaration
 from drivers.mqtt.formats import _timestamps
 from drivers.mqtt.formats._common import (
+    Leaf,
     declaration,
     flatten,
-    leaf_readings,
     load_object,
     payload_text,
+    readings_at,
 )
 from drivers.mqtt.formats._options import OptionsCache, option, topic_device
 from drivers.mqtt.formats.base import Decoded, DecodeError, Presence, Subscription
@@ -105,6 +107,39 @@ def _sensor_units(data: dict[str, Any]) -> dict[str, str]:
     )
 
 
+_CACHE_LIMIT = 4096
+_TIMES: dict[tuple[str, tzinfo], int] = {}
+"""Parsed ``Time`` texts (bounded; cleared when full)."""
+_Layout = tuple[list[str], list[str], dict[str, str], tuple[str, ...], list[TagDeclaration]]
+_LAYOUTS: dict[str, _Layout] = {}
+"""Per device: the leaf paths, keys and units of its last message, its tags and declarations."""
+
+
+def _layout(
+    device: str, leaves: list[Leaf], units: dict[str, str]
+) -> tuple[tuple[str, ...], list[TagDeclaration]]:
+    """Tag names and unit declarations of a message's leaves (a device repeats its layout).
+
+    The declarations list is shared by every message of the same layout: do not modify it.
+    """
+    paths = [leaf[0] for leaf in leaves]
+    keys = [leaf[1] for leaf in leaves]  # {"a.b": 1} and {"a": {"b": 1}} share a path
+    known = _LAYOUTS.get(device)
+    if known is not None and known[0] == paths and known[1] == keys and known[2] is units:
+        return known[3], known[4]
+    prefix = device + "/"
+    declarations = []
+    for path, key, _value in leaves:
+        unit = ENERGY_UNITS.get(key) if path.startswith("ENERGY.") else units.get(key)
+        if unit:
+            declarations.append(declaration(prefix + path, unit, device))
+    tags = tuple(prefix + path for path in paths)
+    if len(_LAYOUTS) >= _CACHE_LIMIT:
+        _LAYOUTS.clear()
+    _LAYOUTS[device] = (paths, keys, units, tags, declarations)
+    return tags, declarations
+
+
 class TasmotaFormat:
     """Tasmota ``tele`` messages."""
 
@@ -123,14 +158,9 @@ class TasmotaFormat:
         data = load_object(payload)
         ts_ns = self._time(data.get("Time"), opts.zone)
         leaves = flatten(data, [], skip=_SKIP)
-        units = _sensor_units(data)
-        prefix = device + "/"
-        declarations = []
-        for path, key, _value in leaves:
-            unit = ENERGY_UNITS.get(key) if path.startswith("ENERGY.") else units.get(key)
-            if unit:
-                declarations.append(declaration(prefix + path, unit, device))
-        return Decoded(readings=leaf_readings(device, leaves, ts_ns), declarations=declarations)
+        tags, declarations = _layout(device, leaves, _sensor_units(data))
+        readings = readings_at(tags, [leaf[2] for leaf in leaves], ts_ns)
+        return Decoded(readings=readings, declarations=declarations)
 
     @staticmethod
     def _device(levels: list[str], opts: _Options) -> str:
@@ -156,9 +186,17 @@ class TasmotaFormat:
             return None
         if not isinstance(value, str):
             raise DecodeError("bad_timestamp", "Time is not text")
-        if value[4:5] == "." and value[7:8] == ".":  # Tasmota 5.x: "2018.02.15 01:00:50"
-            value = value[:10].replace(".", "-") + value[10:]
-        return _timestamps.from_text(value, "iso", zone)
+        key = (value, zone)
+        ts_ns = _TIMES.get(key)
+        if ts_ns is None:  # devices reporting in the same second share the parse
+            text = value
+            if text[4:5] == "." and text[7:8] == ".":  # Tasmota 5.x: "2018.02.15 01:00:50"
+                text = text[:10].replace(".", "-") + text[10:]
+            ts_ns = _timestamps.from_text(text, "iso", zone)
+            if len(_TIMES) >= _CACHE_LIMIT:
+                _TIMES.clear()
+            _TIMES[key] = ts_ns
+        return ts_ns
 
 
 FORMAT = TasmotaFormat()

@@ -209,3 +209,38 @@ def test_time_with_offset_ignores_timezone_option() -> None:
 
 def test_missing_time_leaves_timestamp_to_the_pipeline() -> None:
     assert timestamps(decode("tasmota", "tele/x/SENSOR", '{"ENERGY":{"Power":3}}')) == {None}
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        # One path, two layouts: the unit follows the nearest key, not the path text.
+        ('{"Sensor.Humidity": 40}', '{"Sensor": {"Humidity": 40}}'),
+        ('{"Sensor": {"Humidity": 40}}', '{"Sensor.Humidity": 40}'),
+        (
+            '{"AM2301": {"Temperature": 20}, "TempUnit": "C"}',
+            '{"AM2301": {"Temperature": 68}, "TempUnit": "F"}',
+        ),
+        ('{"ENERGY": {"Power": 5}}', '{"ENERGY": {"Power": 5, "Voltage": 230}}'),
+    ],
+)
+def test_a_device_changing_its_layout_is_decoded_afresh(first: str, second: str) -> None:
+    topic = "tele/layout1/SENSOR"
+    fresh = decode("tasmota", "tele/layout2/SENSOR", second)
+    decode("tasmota", topic, first)
+    after_change = decode("tasmota", topic, second)
+    assert values(after_change) == {
+        k.replace("layout2", "layout1"): v for k, v in values(fresh).items()
+    }
+    assert units(after_change) == {
+        k.replace("layout2", "layout1"): v for k, v in units(fresh).items()
+    }
+
+
+def test_repeated_messages_and_times_decode_the_same() -> None:
+    first = decode("tasmota", "tele/pow1/SENSOR", PLUG_SENSOR)
+    again = decode("tasmota", "tele/pow1/SENSOR", PLUG_SENSOR)
+    assert again.readings == first.readings and again.declarations == first.declarations
+    in_vienna = decode("tasmota", "tele/pow1/SENSOR", PLUG_SENSOR, timezone="Europe/Vienna")
+    assert timestamps(in_vienna) == {ns(2022, 1, 11, 21, 57, 38, zone="Europe/Vienna")}
+    assert timestamps(first) == {ns(2022, 1, 11, 21, 57, 38)}
