@@ -24,6 +24,8 @@ ACTION_ICONS = {
     "devices": "mdi6.lan",
     "diagnostics": "mdi6.stethoscope",
     "maintenance": "mdi6.wrench",
+    "users": "mdi6.account-group",
+    "audit": "mdi6.clipboard-text-clock",
     "ack": "mdi6.check",
     "ack_all": "mdi6.check-all",
     "silence": "mdi6.volume-off",

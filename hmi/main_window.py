@@ -27,15 +27,19 @@ from hmi.context import HmiContext
 from hmi.formatting import PlantClock
 from hmi.models.alarm_model import AlarmSnapshot
 from hmi.restyle import restyle
+from hmi.security.console import ConsoleSecurity
 from hmi.settings import read_str_list
 from hmi.theme import apply_theme
 from hmi.views.alarms.console import AlarmConsole
+from hmi.views.analytics.builders import analytics_builders
+from hmi.views.audit import AuditView
 from hmi.views.devices.view import DevicesView
 from hmi.views.diagnostics import DiagnosticsView
 from hmi.views.maintenance import MaintenanceView
 from hmi.views.overview import OverviewView
 from hmi.views.trends.view import TrendView
-from hmi.widgets.alarm_banner import AlarmBanner
+from hmi.views.users import UsersView
+from hmi.widgets.alarm_banner import AlarmBanner, FloodWatch
 from hmi.widgets.detached import DetachedWindow
 from hmi.widgets.login_dialog import LoginDialog
 from hmi.widgets.nav_panel import TITLES, VIEWS, NavPanel
@@ -141,6 +145,9 @@ class MainWindow(QMainWindow):
             "devices": lambda: DevicesView(ctx),
             "diagnostics": lambda: DiagnosticsView(ctx, self.log_dir),
             "maintenance": lambda: MaintenanceView(ctx),
+            **analytics_builders(ctx, self),
+            "users": lambda: UsersView(ctx),
+            "audit": lambda: AuditView(ctx),
         }
         for name, build in builders.items():
             view = build()
@@ -155,7 +162,8 @@ class MainWindow(QMainWindow):
         ctx.nav.show_area.connect(self.show_area)
         ctx.nav.login_requested.connect(self.open_login)
         ctx.operator.changed.connect(lambda name: self.status.show_user(name, ctx.operator.roles))
-        self.status.user.clicked.connect(self._user_clicked)
+        self.security_ui = ConsoleSecurity(ctx, self.status, self.nav, self, self.open_login)
+        self.flood_watch = FloodWatch(ctx.alarms.engine.flooding, ctx.workers, self.banner)
         self.status.show_user(ctx.user, ctx.operator.roles)
         self.nav.set_enabled(True)
         self.set_phase("running")
@@ -223,12 +231,6 @@ class MainWindow(QMainWindow):
         dialog.setModal(True)
         dialog.show()
         return dialog
-
-    def _user_clicked(self) -> None:
-        if self.ctx is not None and self.ctx.operator.logged_on:
-            self.ctx.operator.logout()
-        else:
-            self.open_login()
 
     # -- detaching ------------------------------------------------------------------------------
     def detach(self, name: str) -> DetachedWindow | None:

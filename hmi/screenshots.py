@@ -1,6 +1,7 @@
 """``python -m hmi.screenshots [--out DIR] [--config plant.toml] [--settle S]``: run the demo
 plant (simulator in-process, store and settings in a temporary directory), let data flow, and
-save a PNG of every view: overview, trends, alarms, devices with a faceplate, diagnostics,
+save a PNG of every view: the first-run dialog (create the administrator, then the first
+operator), users, audit, overview, trends, alarms, devices with a faceplate, diagnostics,
 maintenance, the dark theme and touch mode with the setpoint keypad.
 
 ``make screenshots`` runs it under Xvfb. Look at every picture before calling a view done.
@@ -24,18 +25,29 @@ from drivers.registry import build_drivers
 from hmi.app import Launcher
 from hmi.context import HmiContext
 from hmi.logging_setup import setup_logging
+from hmi.security.first_run import FirstRunDialog
+from hmi.security.user_dialogs import AddUserDialog
 from hmi.session import demo_config
 from hmi.theme import apply_theme
 from hmi.views.alarms.console import AlarmConsole
+from hmi.views.analytics.tour import SHOTS, AnalyticsTour
+from hmi.views.audit import AuditView
 from hmi.views.devices.view import DevicesView
 from hmi.views.maintenance import MaintenanceView
 from hmi.views.trends.view import TrendView
+from hmi.views.users import UsersView
 
 log = logging.getLogger(__name__)
 
 DEFAULT_OUT = RESOURCES_DIR / "screenshots"
 TREND_TAGS = ("boiler/temperature", "boiler/setpoint", "meter1/total_power", "oven1/pv")
 STEP_MS = 2500
+DEMO_ACCOUNTS = (
+    ("sue.park", "Sue Park", "supervisor", ()),
+    ("maint.ben", "Ben Okafor", "maintenance", ("boilerhouse", "production")),
+    ("eng.lee", "Lee Marsh", "engineer", ()),
+    ("temp.contractor", "Temporary Contractor", "operator", ("utilities",)),
+)
 
 Step = Callable[[], None]
 
@@ -51,12 +63,25 @@ class Photographer:
         self.saved: list[Path] = []
         self.steps: list[Step] = []
         self.dialog: QWidget | None = None
+        self.first_run: FirstRunDialog | None = None
+        self.password = ""
 
     def begin(self, ctx: HmiContext) -> None:
-        """Plant running: log the demo operator on, queue the tour."""
+        """Plant running (a fresh store: no user yet), queue the tour."""
         self.ctx = ctx
-        self._log_on_operator()
+        self.password = secrets.token_urlsafe(16)
         self.steps = [
+            self._first_run,
+            lambda: self._snap_dialog("first-run"),
+            self._create_administrator,
+            self._first_operator,
+            lambda: self._snap_dialog("first-run-operator"),
+            self._demo_accounts,
+            self._users,
+            lambda: self._snap("users"),
+            self._audit,
+            lambda: self._snap("audit"),
+            self._log_on_operator,
             lambda: self._view("overview"),
             self._trends,
             self._trend_cursor,
@@ -68,27 +93,86 @@ class Photographer:
             lambda: self._view("diagnostics"),
             self._maintenance,
             lambda: self._snap("maintenance"),
+            *AnalyticsTour(self.window, ctx, self._snap, lambda: self.steps).steps(),
             self._dark,
             lambda: self._snap("overview-dark"),
             self._touch,
             lambda: self._snap("touch-overview"),
             self._touch_write,
-            self._snap_dialog,
+            lambda: self._snap_dialog("touch-setpoint-keypad"),
         ]
         QTimer.singleShot(self.settle_ms, self._next)
 
-    def _log_on_operator(self) -> None:
-        """The store is a fresh temporary one: create its administrator and an operator
-        (random password, through the real user admin) and log the operator on."""
-        from core.security.roles import Role
+    # -- first run, users and audit (the store is a fresh temporary one) ----------------------
+    def _first_run(self) -> None:
+        """The first-run dialog (opened by the console itself), filled in."""
+        dialog = self.window.security_ui.open_first_run()
+        dialog.username.setText("admin")
+        dialog.full_name.setText("Ada Admin")
+        dialog.passwords.password.setText(self.password)
+        dialog.passwords.repeat.setText(self.password)
+        self.first_run, self.dialog = dialog, dialog
 
-        security = self.ctx.security
-        if security.users.count():
+    def _create_administrator(self) -> None:
+        assert self.first_run is not None
+        self.first_run.submit()
+
+    def _first_operator(self) -> None:
+        """The first run offers the first operator (a random password, policy checked live)."""
+        assert self.first_run is not None
+        dialog = self.first_run.open_add_operator()
+        if dialog is not None:
+            dialog.username.setText("operator")
+            dialog.full_name.setText("Otto Operator")
+            dialog.passwords.password.setText(self.password)
+            dialog.passwords.repeat.setText(self.password)
+            box = dialog.scope_picker.area_boxes.get("production")
+            if box is not None:
+                box.setChecked(True)
+        self.dialog = dialog
+
+    def _demo_accounts(self) -> None:
+        """Add the operator (through the dialog) and a few colleagues (through the user admin)."""
+        from core.security.roles import Role, Scope
+
+        assert self.first_run is not None
+        if isinstance(self.dialog, AddUserDialog):
+            self.dialog.submit()
+        self.first_run.accept()
+        security, admin = self.ctx.security, self.first_run.administrator
+        station = security.station
+        if admin is None:
             return
-        password = secrets.token_urlsafe(16)
-        admin = security.admin.create_first_administrator("admin", password)
-        security.admin.add_user(admin, "operator", password, frozenset({Role.OPERATOR}))
-        self.ctx.operator.login("operator", password)
+        for name, full_name, role, areas in DEMO_ACCOUNTS:
+            scope = Scope(areas=frozenset(areas))
+            roles = frozenset({Role(role)})
+            security.admin.add_user(
+                admin, name, self.password, roles, scope, full_name=full_name, station=station
+            )
+        security.admin.set_enabled(
+            admin, "temp.contractor", False, station=station, reason="contract ended"
+        )
+        try:
+            security.auth.login("maint.ben", "not-the-password-of-ben", "panel-2")
+        except Exception as exc:  # the refused log-on shows in the audit trail
+            log.info("demo failed log-on: %s", exc)
+
+    def _users(self) -> None:
+        view = self.window.views["users"]
+        assert isinstance(view, UsersView)
+        self.window.show_view("users")
+        view.refresh()
+        QTimer.singleShot(800, lambda: view.select_user("operator"))
+
+    def _audit(self) -> None:
+        view = self.window.views["audit"]
+        assert isinstance(view, AuditView)
+        self.window.show_view("audit")
+        view.verify()
+
+    def _log_on_operator(self) -> None:
+        """Fast user switching: the operator takes over the console for the rest of the tour."""
+        self.ctx.operator.switch_user("operator", self.password)
 
     def _next(self) -> None:
         if not self.steps:
@@ -162,10 +246,11 @@ class Photographer:
         if tag is not None:
             self.dialog = faceplate.open_write(tag)
 
-    def _snap_dialog(self) -> None:
+    def _snap_dialog(self, name: str) -> None:
         if self.dialog is not None:
-            self._snap("touch-setpoint-keypad", self.dialog)
-            self.dialog.close()
+            self._snap(name, self.dialog)
+            if not name.startswith("first-run"):
+                self.dialog.close()
 
 
 def main(out_dir: Path | str | None = None, *, argv: Sequence[str] | None = None) -> int:
@@ -200,7 +285,7 @@ def main(out_dir: Path | str | None = None, *, argv: Sequence[str] | None = None
         launcher.start()
         app.exec()
         launcher.shutdown()
-    expected = 9
+    expected = 13 + len(SHOTS)
     log.info("%d screenshot(s) in %s", len(photographer.saved), args.out)
     return 0 if len(photographer.saved) >= expected else 1
 

@@ -4,11 +4,15 @@ The banner is grey when quiet. Each priority has a badge with its symbol (shape 
 number) and its counts, unacknowledged / active (the symbol is hollow once all are
 acknowledged, grey when none is active); below, the newest unacknowledged alarms of the highest
 priority are listed. "Acknowledge" acknowledges the listed alarms; "Silence" stops the horn.
+During an alarm flood (EEMUA 191: more than 10 alarms in 10 minutes at a position, from
+``AlarmEngine.flooding()``, polled in a worker by :class:`FloodWatch`) the banner says so.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt, Signal
+from collections.abc import Callable, Iterable
+
+from PySide6.QtCore import QObject, QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -23,9 +27,11 @@ from hmi.formatting import PlantClock, value_text
 from hmi.icons import icon_button, priority_icon, quiet_priority_icon
 from hmi.models.alarm_model import AlarmItem, AlarmSnapshot
 from hmi.theme import PRIORITY_NUMBERS, set_property
+from hmi.workers import WorkerPool
 
 PRIORITIES = ("critical", "high", "medium", "low")
 BANNER_LINES = 3
+FLOOD_POLL_MS = 2000
 
 
 class PriorityBadge(QToolButton):
@@ -98,6 +104,11 @@ class AlarmBanner(QFrame):
         self.lines = [AlarmLine() for _ in range(BANNER_LINES)]
         self.quiet = QLabel("No unacknowledged alarms")
         self.quiet.setProperty("role", "bannerQuiet")
+        self.flood = QLabel("")
+        self.flood.setObjectName("bannerFlood")
+        self.flood.setVisible(False)
+        set_property(self.flood, "result", "unconfirmed")
+        self.flooding: frozenset[str] = frozenset()
         self.ack_button = icon_button("ack", "Acknowledge")
         self.ack_button.setObjectName("bannerAck")
         self.silence_button = icon_button("silence", "Silence")
@@ -118,6 +129,7 @@ class AlarmBanner(QFrame):
         layout.addLayout(badges)
         lines = QVBoxLayout()
         lines.setSpacing(0)
+        lines.addWidget(self.flood)
         lines.addWidget(self.quiet)
         for line in self.lines:
             line.setVisible(False)
@@ -147,3 +159,50 @@ class AlarmBanner(QFrame):
     def set_sounding(self, sounding: bool) -> None:
         """Enable "Silence" while the horn sounds."""
         self.silence_button.setEnabled(sounding)
+
+    def set_flooding(self, positions: Iterable[str]) -> None:
+        """Show the operator positions in an alarm flood (none: hidden)."""
+        self.flooding = frozenset(positions)
+        where = ", ".join(sorted(p or "plant" for p in self.flooding))
+        self.flood.setText(
+            f"⚠ ALARM FLOOD ({where}): more than 10 alarms in 10 min; "
+            "work the highest priority first"
+        )
+        self.flood.setVisible(bool(self.flooding))
+
+
+class FloodWatch(QObject):
+    """Asks the alarm engine which positions are in flood (in a worker: the engine's lock may
+    be held by the journal) and shows the answer on the banner."""
+
+    def __init__(
+        self,
+        flooding: Callable[[], frozenset[str]],
+        workers: WorkerPool,
+        banner: AlarmBanner,
+        interval_ms: int = FLOOD_POLL_MS,
+    ) -> None:
+        super().__init__(banner)
+        self._flooding = flooding
+        self._workers = workers
+        self._banner = banner
+        self._busy = False
+        self._timer = QTimer(self)
+        self._timer.timeout.connect(self.poll)
+        self._timer.start(interval_ms)
+
+    def poll(self) -> None:
+        """Ask once (skipped while the previous question is unanswered)."""
+        if self._busy:
+            return
+        self._busy = True
+        self._workers.submit(
+            self._flooding, self._answered, self._failed, context=self, name="flood"
+        )
+
+    def _answered(self, positions: frozenset[str]) -> None:
+        self._busy = False
+        self._banner.set_flooding(positions)
+
+    def _failed(self, _exc: BaseException) -> None:
+        self._busy = False

@@ -6,6 +6,7 @@ from PySide6.QtCore import QSize, Signal
 from PySide6.QtWidgets import QButtonGroup, QFrame, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from hmi.icons import icon_button
+from hmi.views.analytics.nav import analytics_nav_entries
 
 VIEWS: tuple[tuple[str, str], ...] = (
     ("overview", "Overview"),
@@ -14,6 +15,9 @@ VIEWS: tuple[tuple[str, str], ...] = (
     ("devices", "Devices"),
     ("diagnostics", "Diagnostics"),
     ("maintenance", "Maintenance"),
+    *analytics_nav_entries(),
+    ("users", "Users"),
+    ("audit", "Audit"),
 )
 TITLES = dict(VIEWS)
 

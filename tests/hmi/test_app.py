@@ -14,6 +14,7 @@ from core.config import load_config
 from drivers.registry import build_drivers
 from drivers.simulator.config import SimulationConfig
 from hmi.app import Launcher, run_gui
+from hmi.widgets.nav_panel import VIEWS
 from tests.hmi.conftest import write_plant_file
 
 
@@ -40,14 +41,13 @@ def test_window_first_then_the_plant(
     with qtbot.waitSignal(launcher.ready, timeout=60_000):
         pass
     assert shown == [True]
-    assert set(window.views) == {
-        "overview",
-        "trends",
-        "alarms",
-        "devices",
-        "diagnostics",
-        "maintenance",
-    }
+    assert set(window.views) == {name for name, _title in VIEWS}
+    assert {"overview", "trends", "alarms", "devices", "diagnostics", "maintenance"} <= set(
+        window.views
+    )
+    assert {"users", "audit", "energy", "forecast", "anomalies", "health", "models"} <= set(
+        window.views
+    )
     assert window.phase.text() == "running"
     assert launcher.ctx is not None and launcher.ctx.user == "", "nobody logged on yet"
     qtbot.waitUntil(lambda: bool(window.status.driver_labels), timeout=10_000)

@@ -113,7 +113,8 @@ def test_log_off_and_on_from_the_status_bar(
 ) -> None:
     window = make_window(ctx)
     assert window.status.user.text().startswith("tess")
-    qtbot.mouseClick(window.status.user, Qt.MouseButton.LeftButton)
+    panel = window.security_ui.open_user_panel()
+    qtbot.mouseClick(panel.log_off_button, Qt.MouseButton.LeftButton)
     assert ctx.user == "" and window.status.user.text() == "Log on…"
     dialog = window.open_login()
     assert dialog is not None

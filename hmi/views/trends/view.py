@@ -26,6 +26,7 @@ from hmi.bridge import LiveUpdate
 from hmi.context import HmiContext
 from hmi.theme import Palette
 from hmi.views.trends.actions import TrendActions
+from hmi.views.trends.anomaly_markers import AnomalyMarkers
 from hmi.views.trends.history import HistoryLoader, HistoryResult, points_for_width
 from hmi.views.trends.pen_table import PenTableModel
 from hmi.views.trends.pens import DEFAULT_SPAN_S, LIVE_MARGIN_S, Pen
@@ -71,6 +72,7 @@ class TrendView(QWidget):
         self.tools = TrendActions(self)
         self._build()
         self._connect()
+        self.anomalies = AnomalyMarkers(self)
         self._redraw_timer = QTimer(self)
         self._redraw_timer.timeout.connect(self.redraw)
         self._redraw_timer.start(REDRAW_MS)
