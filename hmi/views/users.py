@@ -138,7 +138,7 @@ class UsersView(QWidget):
         self.status.setObjectName("users_status")
         self.status.setWordWrap(True)
         self.dialog: QDialog | None = None
-        self.busy = False
+        self.busy = self.again = False
         self._build()
         self._timer = QTimer(self)
         self._timer.timeout.connect(self.refresh)
@@ -199,10 +199,17 @@ class UsersView(QWidget):
 
     # -- reading --------------------------------------------------------------------------------
     def refresh(self) -> None:
-        """Read accounts and sessions in a worker (nothing while nobody is logged on)."""
-        if self.busy or not self.access.operator.logged_on:
+        """Read accounts and sessions in a worker (nothing while nobody is logged on).
+
+        A refresh asked for while one is reading runs when that one lands, so a change made
+        meanwhile (a user switch, a new session) is never left unshown.
+        """
+        if not self.access.operator.logged_on:
             return
-        self.busy = True
+        if self.busy:
+            self.again = True
+            return
+        self.busy, self.again = True, False
         security = self.access.security
 
         def read() -> UsersSnapshot:
@@ -214,6 +221,8 @@ class UsersView(QWidget):
 
     def _loaded(self, snapshot: UsersSnapshot) -> None:
         self.busy = False
+        if self.again:
+            self.refresh()
         if not self.access.operator.logged_on:
             return
         selected = self.selected()
@@ -226,6 +235,8 @@ class UsersView(QWidget):
 
     def _failed(self, exc: BaseException) -> None:
         self.busy = False
+        if self.again:
+            self.refresh()
         self.status.setText(f"Refused: {exc}")
 
     def select_user(self, username: str) -> bool:
