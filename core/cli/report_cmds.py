@@ -11,22 +11,23 @@ from __future__ import annotations
 
 import argparse
 import sys
+from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from core.config import ConfigError, load_config
+from core.config import ConfigError, PlantConfig, load_config
 from core.reports.model import REPORT_KINDS
 from core.reports.request import GRANULARITY_CHOICES, ReportRequest
-from core.reports.scheduler import ReportScheduler
-from core.reports.schedules import plant_schedules
-from core.reports.service import ReportService, format_for, write_file
-from core.reports.verify import ReportError
-from core.security.auth import AuthError
-from core.security.authorization import PermissionRefused
 from core.security.listing import os_user
 from core.security.prompt import PasswordSource
 from core.security.signatures import Meaning
 from core.timefmt import parse_time
+
+if TYPE_CHECKING:
+    from core.reports.service import ReportService
+
+# The report service and its builders load when a report verb runs, not when ``controldeck``
+# parses its arguments (they bring scikit-learn and scipy along).
 
 CLI = "command line"
 
@@ -64,6 +65,12 @@ def add_parsers(sub: Any) -> None:
     r.set_defaults(handler=cmd_run_schedules)
 
 
+def _open_service(config: Path | PlantConfig) -> AbstractContextManager[ReportService]:
+    from core.reports.service import ReportService
+
+    return ReportService.open(config if isinstance(config, PlantConfig) else load_config(config))
+
+
 def _time(text: str | None, key: str) -> int:
     if not text:
         raise ConfigError(CLI, key, text, "required")
@@ -75,6 +82,8 @@ def _time(text: str | None, key: str) -> int:
 
 def cmd_report(args: argparse.Namespace, **_: Any) -> int:
     """Generate one report file."""
+    from core.reports.service import format_for
+
     for key, value in (("--config", args.config), ("--kind", args.kind), ("--out", args.out)):
         if value is None:
             raise ConfigError(CLI, key, None, "required (or a VERB: verify, sign, run-schedules)")
@@ -91,7 +100,7 @@ def cmd_report(args: argparse.Namespace, **_: Any) -> int:
         generated_by=os_user(),
         with_signatures=not args.no_signatures,
     )
-    with ReportService.open(load_config(args.config)) as service:
+    with _open_service(args.config) as service:
         result = service.export(request, args.out)
     same = " (identical to the recorded file)" if result.reused else ""
     sys.stdout.write(
@@ -115,7 +124,7 @@ def _read(path: Path) -> bytes:
 def cmd_verify(args: argparse.Namespace, **_: Any) -> int:
     """Check a file: 0 verified, 1 not."""
     data = _read(args.file)
-    with ReportService.open(load_config(args.config)) as service:
+    with _open_service(args.config) as service:
         outcome = service.verify(data)
     sys.stdout.write("".join(f"{line}\n" for line in outcome.describe()))
     return 0 if outcome.ok else 1
@@ -130,8 +139,13 @@ def signed_path(path: Path) -> Path:
 def cmd_sign(args: argparse.Namespace, **_: Any) -> int:
     """Sign a report file and write the signed copy."""
     data = _read(args.file)
+    from core.reports.service import write_file
+    from core.reports.verify import ReportError
+    from core.security.auth import AuthError
+    from core.security.authorization import PermissionRefused
+
     password = PasswordSource(args.password_stdin).read(f"Password for {args.user}")
-    with ReportService.open(load_config(args.config)) as service:
+    with _open_service(args.config) as service:
         try:
             signed = service.sign(data, args.user, password, args.meaning)
         except (AuthError, PermissionRefused, ReportError) as exc:
@@ -149,14 +163,16 @@ def cmd_sign(args: argparse.Namespace, **_: Any) -> int:
 
 def cmd_run_schedules(args: argparse.Namespace, **_: Any) -> int:
     """Run due and missed schedules once: 0 when every period succeeded."""
+    from core.analytics.energy.settings import energy_section
+    from core.reports.scheduler import ReportScheduler
+    from core.reports.schedules import plant_schedules
+
     config = load_config(args.config)
     schedules = plant_schedules(config)
     if not schedules:
         sys.stdout.write("no [[reports]] schedules in the plant file\n")
         return 0
-    from core.analytics.energy.settings import energy_section
-
-    with ReportService.open(config) as service:
+    with _open_service(config) as service:
         scheduler = ReportScheduler(
             service, schedules, config.base_dir, energy_section(config).shift_list()
         )

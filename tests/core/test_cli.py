@@ -252,3 +252,17 @@ def test_collect_with_duration_stops_by_itself(tmp_path: Path) -> None:
     plant = write_plant(tmp_path)
     result = run_cli("collect", "--config", str(plant), "--duration", "1")
     assert result.returncode == 0, result.stderr
+
+
+def test_parsing_the_command_line_loads_no_report_or_model_code() -> None:
+    """Every command pays the start-up: the report builders (scikit-learn, reportlab) load when
+    a report verb runs, not when ``controldeck`` builds its parser."""
+    probe = (
+        "import sys; from core.cli.main import build_parser; build_parser(); "
+        "print(','.join(m for m in ('sklearn', 'reportlab', 'statsmodels', 'core.reports.service')"
+        " if m in sys.modules))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert done.stdout.strip() == ""
