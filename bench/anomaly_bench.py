@@ -4,11 +4,15 @@ For each detector: the normalised NAB score (Null = 0, Perfect = 100) on the NAB
 under ``--nab-root`` for the standard, reward_low_FP_rate and reward_low_FN_rate profiles, each
 at the threshold NAB's optimiser picks for that detector and profile; and the throughput in
 samples per second on one core, offline (a whole file per call) and streaming (batches of 60).
+Then, for reference, the Numenta HTM detector's published per-file scores summed over the same
+files (at its full-corpus thresholds), the default ensemble's score on the real and the
+artificial files separately, and with ``--per-file`` its score on every file.
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import logging
 import os
 import time
@@ -25,7 +29,14 @@ from core.analytics.anomaly import (
     SeasonalRobustDetector,
 )
 from core.analytics.anomaly.rolling import FloatArray, RollingWindow
-from core.analytics.nab import PROFILES, LabeledSeries, ScoredSeries, load_corpus, score_corpus
+from core.analytics.nab import (
+    PROFILES,
+    LabeledSeries,
+    ScoredSeries,
+    load_corpus,
+    normalize,
+    score_corpus,
+)
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +90,7 @@ class BenchRow:
     scores: tuple[float, ...]
     offline_rate: float
     stream_rate: float
+    series: tuple[ScoredSeries, ...] = ()
 
 
 def bench_detector(
@@ -98,15 +110,52 @@ def bench_detector(
     stream = time.process_time() - started
     total = sum(f.values.size for f in corpus)
     scores = tuple(score_corpus(series, profile).normalized for profile in PROFILES)
-    return BenchRow(name, scores, total / max(offline, 1e-9), total / max(stream, 1e-9))
+    rates = total / max(offline, 1e-9), total / max(stream, 1e-9)
+    return BenchRow(name, scores, *rates, series=tuple(series))
+
+
+def published_scores(root: Path, detector: str, corpus: list[LabeledSeries]) -> tuple[float, ...]:
+    """A published detector's normalised scores on ``corpus``, from NAB's per-file score tables
+    ``results/<detector>/<detector>_<profile>_scores.csv`` (NaN when absent)."""
+    names = {f.name for f in corpus}
+    null_series = [ScoredSeries(f.name, np.zeros(f.values.size), f.windows) for f in corpus]
+    out = []
+    for profile in PROFILES:
+        path = root / "results" / detector / f"{detector}_{profile.name}_scores.csv"
+        if not path.is_file():
+            out.append(float("nan"))
+            continue
+        with path.open(newline="", encoding="utf-8") as handle:
+            raw = sum(float(r["Score"]) for r in csv.DictReader(handle) if r["File"] in names)
+        null = score_corpus(null_series, profile)
+        out.append(normalize(raw, null.null_score, null.perfect_score))
+    return tuple(out)
+
+
+def print_details(row: BenchRow, per_file: bool) -> None:
+    """The row's scores on the real and artificial files apart, and optionally per file."""
+    for prefix in ("real", "artificial"):
+        part = [s for s in row.series if s.name.startswith(prefix)]
+        if part:
+            normalized = [score_corpus(part, profile).normalized for profile in PROFILES]
+            print(f"{row.name + ' ' + prefix:22s}" + "".join(f" {v:9.1f}" for v in normalized))
+    if not per_file:
+        return
+    results = [score_corpus(row.series, profile) for profile in PROFILES]
+    print(f"\nper file ({row.name}, raw NAB score at the corpus thresholds):")
+    for i, first in enumerate(results[0].files):
+        cells = "".join(f" {r.files[i].score:9.3f}" for r in results)
+        print(f"  {first.name:60s}{cells}")
 
 
 def main(argv: list[str] | None = None) -> int:
     """Print the benchmark table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--nab-root", type=Path, default=DEFAULT_NAB_ROOT)
+    parser.add_argument("--per-file", action="store_true", help="the ensemble's per-file scores")
     args = parser.parse_args(argv)
-    corpus = load_corpus(args.nab_root.resolve())
+    root = args.nab_root.resolve()
+    corpus = load_corpus(root)
     if not corpus:
         print(f"no NAB data under {args.nab_root}")
         return 2
@@ -117,13 +166,16 @@ def main(argv: list[str] | None = None) -> int:
     header = f"{'detector':22s} {'standard':>9s} {'low_FP':>9s} {'low_FN':>9s} {'offline/s':>11s} {'stream/s':>10s}"
     print(header)
     print("-" * len(header))
-    for name, make in DETECTORS.items():
-        row = bench_detector(name, make, corpus)
+    benched = [bench_detector(name, make, corpus) for name, make in DETECTORS.items()]
+    for row in benched:
         standard, low_fp, low_fn = row.scores
         print(
             f"{row.name:22s} {standard:9.1f} {low_fp:9.1f} {low_fn:9.1f}"
             f" {row.offline_rate:11,.0f} {row.stream_rate:10,.0f}"
         )
+    reference = published_scores(root, "numenta", corpus)
+    print(f"{'numenta (published)':22s}" + "".join(f" {v:9.1f}" for v in reference))
+    print_details(benched[-1], args.per_file)
     return 0
 
 

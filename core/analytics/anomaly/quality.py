@@ -18,7 +18,10 @@ class FlatlineTracker:
     With ``p`` the fraction of samples that changed in the ``window`` samples before the run, a
     run of ``L`` repeats has probability ``(1 - p) ** L``; its surprise is ``-log10`` of that.
     Signals that change in fewer than half their samples (flat, slow or coarse) never score.
-    A run reports once, at the sample where its surprise first reaches ``alarm_level``.
+    A run reports once, at the sample where its surprise first reaches ``alarm_level`` and its
+    length exceeds every run the stream had before: bursty signals (idle periods between
+    activity) have long runs as part of their normal life, a stuck sensor makes a run of a new
+    length.
     """
 
     def __init__(self, window: int = 400, min_count: int = 60, alarm_level: float = 6.0) -> None:
@@ -28,6 +31,8 @@ class FlatlineTracker:
         self._run = 0
         self._run_change_rate = math.nan
         self._last_rate = math.nan
+        self._longest = 0
+        self._reported = False
 
     def push(self, values: FloatArray) -> FloatArray:
         """Surprise per sample (0 when moving)."""
@@ -38,21 +43,30 @@ class FlatlineTracker:
         out = np.zeros(values.size)
         for i, moved in enumerate(changed.tolist()):
             if moved != 0.0:
+                self._longest = max(self._longest, self._run)
                 self._run = 0
                 continue
             if self._run == 0:
                 self._run_change_rate = rate_before[i]
+                self._reported = False
             self._run += 1
-            rate = self._run_change_rate
-            if rate > 0.5:
-                per_repeat = -math.log10(max(1e-12, 1.0 - min(rate, 0.999)))
-                surprise = self._run * per_repeat
-                if surprise >= self.alarm_level > surprise - per_repeat:
-                    out[i] = surprise
+            out[i] = self._run_surprise()
         if values.size:
             self._previous = float(values[-1])
             self._last_rate = float(rates[-1])
         return out
+
+    def _run_surprise(self) -> float:
+        """Surprise of the current run if it reports at this sample, else 0."""
+        rate = self._run_change_rate
+        if self._reported or not rate > 0.5 or self._run <= self._longest:
+            return 0.0
+        per_repeat = -math.log10(max(1e-12, 1.0 - min(rate, 0.999)))
+        surprise = self._run * per_repeat
+        if surprise < self.alarm_level:
+            return 0.0
+        self._reported = True
+        return surprise
 
 
 class VolatilityTracker:
