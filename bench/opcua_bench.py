@@ -260,6 +260,10 @@ class _Arrivals:
     def datachange_notification(self, node: Any, val: Any, data: Any) -> None:
         self.seen.append((time.time_ns(), data.monitored_item.Value.SourceTimestamp))
 
+    def status_change_notification(self, status: Any) -> None:
+        """Keep-alive/status changes: noted in the log only (asyncua errors without this method)."""
+        log.info("raw subscription status change: %s", status)
+
 
 async def run_raw(port: int, server_pid: int, args: argparse.Namespace) -> Outcome:
     """A bare asyncua subscription to the same items for ``args.seconds`` after warm-up."""

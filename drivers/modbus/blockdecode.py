@@ -6,6 +6,9 @@ names, one :class:`struct.Struct` that packs the block's registers and one that 
 point, the byte permutation for byte/word-swapped points, and each point's post-processing
 (scale and offset, rounding decimals, float32 shortening, bits). The values it gives are exactly
 those of ``codec.decode`` (the tests check this on random register images and point layouts).
+:meth:`BlockDecoder.decode_into` appends the same readings to a
+:class:`~core.validation.ReadingColumns` without making a ``Reading`` object per point (a poll
+cycle of a device emits one such columnar batch; the ingest pipeline reads its columns).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from core.model import Quality, Reading
+from core.validation import ReadingColumns
 from drivers.modbus.codec import STRUCT_FORMAT, Value, decimals, decode
 from drivers.modbus.planner import ReadBlock
 from drivers.modbus.points import BIT_REGISTER_TYPES, Point
@@ -101,10 +105,36 @@ class BlockDecoder:
 
     def decode(self, values: Sequence[int] | Sequence[bool], ts_ns: int) -> list[Reading]:
         """Readings of every point of the block from its response, stamped ``ts_ns``."""
+        decoded, faulty = self._decoded(values)
+        readings = readings_at(self.tags, decoded, ts_ns)
+        for i in faulty:
+            readings[i] = Reading(self.tags[i], None, ts_ns, _SENSOR_FAULT)
+        return readings
+
+    def decode_into(
+        self, out: ReadingColumns, values: Sequence[int] | Sequence[bool], ts_ns: int
+    ) -> None:
+        """Append the readings :meth:`decode` gives to ``out``, column by column.
+
+        No ``Reading`` object is made: the ingest pipeline reads the columns directly.
+        """
+        decoded, faulty = self._decoded(values)
+        first, count = len(out.tags), len(self.tags)
+        out.tags.extend(self.tags)
+        out.values.extend(decoded)
+        out.stamps.extend(repeat(ts_ns, count))
+        out.qualities.extend(repeat(_GOOD, count))
+        for i in faulty:
+            out.qualities[first + i] = _SENSOR_FAULT
+
+    def _decoded(
+        self, values: Sequence[int] | Sequence[bool]
+    ) -> tuple[Sequence[Value | None], list[int]]:
+        """The value of every point (None for a non-finite float), and which were non-finite."""
         if len(values) < self.block.count:
-            return self._finish(self._per_point(values), ts_ns)
+            return self._finite(self._per_point(values))
         if self._bits:
-            return readings_at(self.tags, [bool(values[o]) for o in self._offsets], ts_ns)
+            return [bool(values[o]) for o in self._offsets], []
         try:
             image = self._pack(*values)
         except struct.error:
@@ -113,8 +143,8 @@ class BlockDecoder:
             image = self._select(image)
         numbers = self._unpack(image)
         if self._plain:
-            return readings_at(self.tags, numbers, ts_ns)
-        return self._finish(self._engineering(numbers), ts_ns)
+            return numbers, []
+        return self._finite(self._engineering(numbers))
 
     def _engineering(self, numbers: tuple[int | float, ...]) -> list[Value]:
         values: list[Value] = list(numbers)
@@ -138,17 +168,17 @@ class BlockDecoder:
                 values[i] = scaled
         return values
 
-    def _finish(self, values: list[Value], ts_ns: int) -> list[Reading]:
-        """GOOD readings; a non-finite float becomes a BAD_SENSOR_FAULT reading without value."""
+    def _finite(self, values: list[Value]) -> tuple[list[Value | None], list[int]]:
+        """A non-finite float (a sensor fault) loses its value; its index is reported."""
         faulty = [
             i
             for i in self._maybe_float
             if isinstance(values[i], float) and not math.isfinite(values[i])
         ]
-        readings = readings_at(self.tags, values, ts_ns)
+        checked: list[Value | None] = list(values)
         for i in faulty:
-            readings[i] = Reading(self.tags[i], None, ts_ns, _SENSOR_FAULT)
-        return readings
+            checked[i] = None
+        return checked, faulty
 
     def _per_point(self, values: Sequence[int] | Sequence[bool]) -> list[Value]:
         """The point-by-point path (raises ``CodecError`` on a short response, as it always did)."""

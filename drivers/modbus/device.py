@@ -13,6 +13,7 @@ import logging
 import math
 
 from core.model import Quality, Reading, now_ns
+from core.validation import ReadingColumns
 from drivers.base import DriverStatus, LinkState, TagDeclaration, WriteOutcome, WriteResult
 from drivers.modbus.blockdecode import BlockDecoder, readings_at
 from drivers.modbus.codec import CodecError, Value, decode, encode, values_match
@@ -67,9 +68,9 @@ class ModbusDevice:
             for p in self.profile.points
         ]
 
-    async def poll_once(self) -> list[Reading]:
+    async def poll_once(self) -> ReadingColumns:
         """Read every block once; returns the readings to emit and updates the status."""
-        readings: list[Reading] = []
+        readings = ReadingColumns()
         outcomes: list[RequestError | None] = []
         for index, block in enumerate(self.blocks):
             try:
@@ -91,13 +92,15 @@ class ModbusDevice:
                 outcomes.append(exc)
                 continue
             outcomes.append(None)
-            readings.extend(self._good_block(index, values))
+            self._good_block(index, values, readings)
         self._account(outcomes)
         return readings
 
-    def _good_block(self, index: int, values: list[int] | list[bool]) -> list[Reading]:
+    def _good_block(
+        self, index: int, values: list[int] | list[bool], readings: ReadingColumns
+    ) -> None:
         self._block_quality[index] = Quality.GOOD
-        return self._decoders[index].decode(values, now_ns())
+        self._decoders[index].decode_into(readings, values, now_ns())
 
     def _bad_block(self, index: int, error: RequestError) -> list[Reading]:
         self.status.count_error(error.reason)

@@ -140,7 +140,7 @@ class ModbusDriver:
 
         Nothing is emitted; meant for benchmarks and diagnostics (``bench/modbus_bench.py``).
         """
-        return self._loop.run(self.devices[device].poll_once())
+        return list(self._loop.run(self.devices[device].poll_once()))
 
     def poll_cycles(self, device: str, cycles: int) -> int:
         """Poll one unit ``cycles`` times back to back on the field loop; returns readings made.
@@ -189,7 +189,7 @@ class ModbusDriver:
                 next_at = loop.time() + interval
             await asyncio.sleep(next_at - loop.time())
 
-    async def _deliver(self, device: ModbusDevice, readings: list[Reading]) -> None:
+    async def _deliver(self, device: ModbusDevice, readings: Sequence[Reading]) -> None:
         sink = self._sink
         if sink is None:
             return

@@ -1,10 +1,9 @@
 """One shared Modbus connection (a serial port or a TCP endpoint) for every unit behind it.
 
-Requests from all units on the link are serialised by one ``asyncio.Lock``; each request carries
-its own unit id and timeout. On RTU the link keeps the 3.5-character inter-frame gap between
-frames. pymodbus' own retries and automatic reconnect are switched off: reads are retried here
-(``retries``), writes never, and reconnects follow :class:`drivers.base.Backoff`, trying the
-primary endpoint first and then the secondary one (failover).
+Requests of all units on the link are serialised by one ``asyncio.Lock``, each with its unit id
+and timeout (pymodbus times responses out; a :class:`RequestGuard`, one lazy timer per link, ends
+requests pymodbus left hanging). RTU keeps the 3.5-character gap. pymodbus' retries and
+reconnect are off: reads are retried here, writes never; reconnects follow Backoff, primary first.
 """
 
 from __future__ import annotations
@@ -25,6 +24,7 @@ from pymodbus.pdu import ModbusPDU
 
 from drivers.base import Backoff
 from drivers.modbus.config import ModbusDeviceConfig
+from drivers.modbus.deadline import RequestGuard
 from drivers.modbus.errors import CommsError, DeviceFault
 from drivers.modbus.points import BIT_REGISTER_TYPES
 
@@ -119,6 +119,7 @@ class ModbusLink:
         self._attempt = 0
         self._next_connect_at = 0.0
         self._last_frame_at = 0.0
+        self._guard = RequestGuard()
 
     @property
     def connected(self) -> bool:
@@ -194,24 +195,30 @@ class ModbusLink:
             for _ in range(attempts):
                 client = await self._connected_client()
                 await self._keep_frame_gap()
-                client.ctx.comm_params.timeout_connect = timeout
-                self.requests_sent += 1
                 try:
-                    response = await asyncio.wait_for(call(client), timeout + _RESPONSE_GUARD_S)
-                except (ModbusIOException, TimeoutError):
-                    failure = CommsError("timeout", f"no response within {timeout:g} s")
-                except (ConnectionException, OSError) as exc:
-                    self._discard_client()
-                    failure = CommsError("connection_lost", f"connection lost: {exc}")
-                except ModbusException as exc:
-                    failure = CommsError("protocol_error", f"protocol error: {exc}")
-                else:
-                    if response.isError():
-                        raise DeviceFault(int(getattr(response, "exception_code", 0)))
-                    return response
-                finally:
-                    self._last_frame_at = self._clock()
+                    return await self._send(client, call, timeout)
+                except CommsError as exc:
+                    failure = exc
             raise failure
+
+    async def _send(self, client: ModbusBaseClient, call: Call, timeout: float) -> ModbusPDU:
+        """One request; pymodbus times out after ``timeout``, the guard ends what it left hanging."""
+        client.ctx.comm_params.timeout_connect = timeout
+        self.requests_sent += 1
+        try:
+            response = await self._guard.run(call(client), timeout + _RESPONSE_GUARD_S)
+        except (ModbusIOException, TimeoutError) as exc:
+            raise CommsError("timeout", f"no response within {timeout:g} s") from exc
+        except (ConnectionException, OSError) as exc:
+            self._discard_client()
+            raise CommsError("connection_lost", f"connection lost: {exc}") from exc
+        except ModbusException as exc:
+            raise CommsError("protocol_error", f"protocol error: {exc}") from exc
+        finally:
+            self._last_frame_at = self._clock()
+        if response.isError():
+            raise DeviceFault(int(getattr(response, "exception_code", 0)))
+        return response
 
     async def _connected_client(self) -> ModbusBaseClient:
         if self._client is not None and self._client.connected:
@@ -279,6 +286,7 @@ class ModbusLink:
         )
 
     def _discard_client(self) -> None:
+        self._guard.close()
         if self._client is not None:
             self._client.close()
             self._client = None

@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from core.model import Quality, Reading
+from core.validation import ReadingColumns
 from drivers.modbus.blockdecode import BlockDecoder, readings_at
 from drivers.modbus.codec import CodecError, decode
 from drivers.modbus.planner import ReadBlock, plan_reads
@@ -135,3 +136,36 @@ def test_readings_at_equals_the_constructor(tags: list[str], ts: int, quality: Q
     if made:
         with pytest.raises(AttributeError):
             made[0].value = 1  # type: ignore[misc]
+
+
+@settings(max_examples=200, deadline=None)
+@given(points=layouts(), max_gap=st.integers(0, 10), data=st.data())
+def test_decode_into_columns_gives_the_same_readings(
+    points: list[Point], max_gap: int, data: st.DataObject
+) -> None:
+    columns = ReadingColumns()
+    expected: list[Reading] = []
+    for block in plan_reads(points, max_gap=max_gap):
+        if block.register_type in ("coil", "discrete"):
+            values: list[int] | list[bool] = data.draw(
+                st.lists(st.booleans(), min_size=block.count, max_size=block.count)
+            )
+        else:
+            values = data.draw(words(block.count))
+        decoder = BlockDecoder(block, "dev")
+        decoder.decode_into(columns, values, 7)
+        expected.extend(decoder.decode(values, 7))
+    assert list(columns) == expected
+    assert [type(r.value) for r in columns] == [type(r.value) for r in expected]
+
+
+def test_decode_into_appends_after_what_the_columns_hold() -> None:
+    block = plan_reads([Point("x", "input", 0, "float32"), Point("y", "input", 2, "uint16")])[0]
+    columns = ReadingColumns()
+    columns.extend([Reading("other/z", None, 1, Quality.BAD_COMMS_LOST)])
+    BlockDecoder(block, "m").decode_into(columns, [0x7FC0, 0x0000, 5], 3)  # x is NaN
+    assert list(columns) == [
+        Reading("other/z", None, 1, Quality.BAD_COMMS_LOST),
+        Reading("m/x", None, 3, Quality.BAD_SENSOR_FAULT),
+        Reading("m/y", 5, 3, Quality.GOOD),
+    ]
