@@ -112,6 +112,30 @@ def test_seven_day_preset_fetches_decimated_history_in_a_worker(
     assert int(series.ts_ns[int(np.argmax(series.values))]) == week_of_history
 
 
+def test_panning_reuses_fetched_history_and_keeps_the_peak(
+    trend: TrendView, week_of_history: int, qtbot: QtBot
+) -> None:
+    trend.add_pen("history/flow")
+    end = week_of_history + 86_400 * NS_PER_S
+    span = 2 * 86_400 * NS_PER_S
+    trend.set_time_range(end - span, end)
+    wait_for_history(trend, qtbot, lambda r: r.end_ns == end)
+    qtbot.waitUntil(lambda: trend.history._workers.pending == 0, timeout=15_000)  # prefetch
+    queries = trend.history.queries
+    for step in (span // 10, span // 10 + NS_PER_S // 2):  # a tenth of the view, then a bit more
+        start = end - span - step
+        trend.set_time_range(start, start + span)
+        result = trend.history.results[-1]
+        assert result.start_ns == start and result.fetched == 0, "answered from the cache"
+        series = result.series["history/flow"]
+        assert series.values.max() == pytest.approx(SPIKE), "the peak stays while panning"
+        assert int(series.ts_ns[int(np.argmax(series.values))]) == week_of_history
+        assert len(series) <= result.max_points
+    assert trend.history.queries == queries, "no query for a pan inside fetched history"
+    x, _ = trend.plots.curves["history/flow"][0].getData()
+    assert x is not None and len(x) > 100, "drawn at once, not at the next redraw tick"
+
+
 def wait_for_history(view: TrendView, qtbot: QtBot, wanted: object) -> HistoryResult:
     found: list[HistoryResult] = []
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QMimeData, Qt, Signal
-from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
+from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QPen
 from PySide6.QtWidgets import QWidget
 
 from core.model import NS_PER_S, now_ns
@@ -20,6 +20,10 @@ from hmi.theme import Palette
 from hmi.views.trends.pens import Pen, held, seconds, split_by_quality
 
 TAG_MIME = "application/x-controldeck-tags"
+LINE_WIDTH = 1.6
+ENVELOPE_WIDTH = 1.0
+"""Pen width when there are more points than pixels: the min/max envelope is a filled band
+either way, and a wide pen costs several times more to paint (measured: bench.hmi_bench)."""
 
 
 def tags_from_mime(mime: QMimeData) -> list[str]:
@@ -134,9 +138,10 @@ class PlotStack(pg.GraphicsLayoutWidget):  # type: ignore[misc]  # pyqtgraph is 
 
     def _add_curves(self, pen: Pen) -> None:
         box = self.boxes[pen.axis]
-        solid = pg.PlotDataItem(pen=pg.mkPen(pen.colour, width=1.6), connect="finite")
+        solid = pg.PlotDataItem(pen=pg.mkPen(pen.colour, width=LINE_WIDTH), connect="finite")
         dashed = pg.PlotDataItem(
-            pen=pg.mkPen(pen.colour, width=1.6, style=Qt.PenStyle.DashLine), connect="finite"
+            pen=pg.mkPen(pen.colour, width=LINE_WIDTH, style=Qt.PenStyle.DashLine),
+            connect="finite",
         )
         for curve in (solid, dashed):
             curve.setDownsampling(auto=True, method="peak")
@@ -157,8 +162,10 @@ class PlotStack(pg.GraphicsLayoutWidget):  # type: ignore[misc]  # pyqtgraph is 
             ts, values, quality = held(*pen.buffer.window(start, end), hold_until)
             x = seconds(ts)
             solid, dashed = split_by_quality(values, quality)
-            curves[0].setData(x, solid)
-            curves[1].setData(x, dashed)
+            width = ENVELOPE_WIDTH if len(x) > self.plot_width_px() else LINE_WIDTH
+            for curve, y in zip(curves, (solid, dashed), strict=True):
+                _set_width(curve, width)
+                curve.setData(x, y)
 
     def set_x_range(self, x0: float, x1: float) -> None:
         """Show a time range (seconds); not reported as a user change."""
@@ -231,6 +238,15 @@ class PlotStack(pg.GraphicsLayoutWidget):  # type: ignore[misc]  # pyqtgraph is 
             return
         event.acceptProposedAction()
         self.tags_dropped.emit(tags)
+
+
+def _set_width(curve: pg.PlotDataItem, width: float) -> None:
+    """Change a curve's pen width (only when it differs: a new pen repaints)."""
+    current = curve.opts["pen"]
+    if isinstance(current, QPen) and current.widthF() != width:
+        thinner = QPen(current)
+        thinner.setWidthF(width)
+        curve.setPen(thinner)
 
 
 def visible_rows(pen: Pen, x0: float, x1: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

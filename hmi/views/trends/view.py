@@ -12,7 +12,6 @@ import logging
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QHBoxLayout,
     QHeaderView,
     QLabel,
     QSplitter,
@@ -27,7 +26,7 @@ from hmi.context import HmiContext
 from hmi.theme import Palette
 from hmi.views.trends.actions import TrendActions
 from hmi.views.trends.anomaly_markers import AnomalyMarkers
-from hmi.views.trends.history import HistoryLoader, HistoryResult, points_for_width
+from hmi.views.trends.history import HistoryLoader, HistoryResult, describe, points_for_width
 from hmi.views.trends.pen_table import PenTableModel
 from hmi.views.trends.pens import DEFAULT_SPAN_S, LIVE_MARGIN_S, Pen
 from hmi.views.trends.plots import PlotStack
@@ -99,9 +98,7 @@ class TrendView(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(self.toolbar)
         layout.addWidget(main, 1)
-        row = QHBoxLayout()
-        row.addWidget(self.status, 1)
-        layout.addLayout(row)
+        layout.addWidget(self.status)
 
     def _connect(self) -> None:
         bar = self.toolbar
@@ -226,15 +223,21 @@ class TrendView(QWidget):
             self.set_live(False)
         self.span_s = x1 - x0
         self.toolbar.show_preset(None)
-        self._history_timer.start(HISTORY_DEBOUNCE_MS)
+        known = self.history.ready(*self._visible())  # drawn at once: no query, no debounce
+        self._history_timer.start(0 if known else HISTORY_DEBOUNCE_MS)
 
-    def request_history(self) -> int:
-        """Fetch the visible range of every pen in a worker; returns the request generation."""
+    def _visible(self) -> tuple[list[str], int, int, int]:
+        """Tags, range (ns, not past now) and point budget of the visible chart."""
         x0, x1 = self.plots.x_range()
         budget = points_for_width(self.plots.plot_width_px(), x1 - x0)
         start, end = max(int(x0 * NS_PER_S), 0), min(int(x1 * NS_PER_S), now_ns())
-        self.status.setText("loading history…" if self.pens and end > start else "")
-        return self.history.request([p.tag for p in self.pens], start, end, budget)
+        return [p.tag for p in self.pens], start, end, budget
+
+    def request_history(self) -> int:
+        """Fetch the visible range (known spans at once, the rest in a worker); its generation."""
+        tags, start, end, budget = self._visible()
+        self.status.setText("loading history…" if tags and end > start else "")
+        return self.history.request(tags, start, end, budget)
 
     def _history_loaded(self, result: HistoryResult) -> None:
         sources: set[str] = set()
@@ -245,13 +248,9 @@ class TrendView(QWidget):
                     series.ts_ns, series.values, series.quality, keep_newer=self.live
                 )
                 sources.add(series.source)
-        points = sum(len(s) for s in result.series.values())
-        self.status.setText(
-            f"history: {', '.join(sorted(sources)) or 'none'}, {points:,} points in "
-            f"{result.elapsed_s * 1000:.0f} ms"
-            + (f"; {len(result.errors)} tag(s) failed" if result.errors else "")
-        )
+        self.status.setText(describe(result, sources))
         self._dirty = True
+        self.redraw()  # now, not at the next redraw tick
 
     # -- live data and drawing ------------------------------------------------------------------
     def _on_live(self, update: LiveUpdate) -> None:
