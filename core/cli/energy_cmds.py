@@ -62,6 +62,8 @@ def energy_data(
         devices = [device] if device is not None else None
         report = service.report(lo, hi, cast(Granularity, by), devices)
         service.cache.save()
+        for line in report.warnings:
+            log.warning("energy: %s", line)
     finally:
         historian.close()
     if device is not None:

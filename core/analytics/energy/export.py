@@ -80,6 +80,7 @@ def meter_dict(meter: MeterReport) -> dict[str, Any]:
         "carrier": meter.carrier,
         "method": meter.primary,
         "methods": meter.method,
+        "tags": {"counter": meter.counter_tags, "power": meter.power_tags},
         "quantity_unit": unit,
         "kwh": _round(meter.kwh),
         "quantity": _round(meter.quantity),
@@ -124,6 +125,7 @@ def report_dict(report: EnergyReport) -> dict[str, Any]:
     """The whole report."""
     return {
         **context(report),
+        "warnings": report.warnings,
         "devices": [meter_dict(m) for m in report.meters],
         "areas": [group_dict(g) for g in report.areas],
         "sites": [group_dict(g) for g in report.sites],

@@ -81,6 +81,8 @@ class MeterCalculator:
             unattributed=sum(s.unattributed for s in every),
             intensity_share=share,
             warnings=self._warnings(meter, rows, region, target, share),
+            counter_tags=[t.name for t in meter.counter_tags],
+            power_tags=[t.name for t in meter.power_tags],
         )
 
     def _priced_by_intensity(self, meter: Meter, target: str) -> bool:

@@ -1,32 +1,26 @@
 """Which tags of a device measure its energy: configured meters, or discovered from tag names.
 
-Discovery knows the payload families the MQTT decoders produce and generic meter names; the
-first rule that matches any tag of a device wins, so a Shelly Pro 3EM is read from its
-``total_act_power``/``total_act`` (not the phases as well) and a Shelly EM Gen1 from its
-persistent ``emeter[n].total`` rather than the ``energy`` counter that restarts at reboot.
-A tag without a unit gets the unit its format documents; a generic rule needs a real unit.
+Discovery (:mod:`.discovery`) knows the payload families the MQTT decoders produce and generic
+meter registers, and counts a device once: one cumulative counter family that represents the
+device total (a Shelly Pro 3EM's ``total_act``, not its phases as well; an Eastron meter's
+``import_kwh``, not its per-phase or import + export registers too), and beside it the active
+power that is integrated for comparison. A tag without a unit gets the unit its format
+documents; a generic rule needs a real unit.
 """
 
 from __future__ import annotations
 
 import logging
-import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 
+from core.analytics.energy.discovery import MeterTag, counter_tags, power_tags
 from core.analytics.energy.settings import EnergySettings, MeterConfig
-from core.analytics.energy.units import is_energy, is_power
 from core.tags import TagInfo
 
+__all__ = ["Meter", "MeterTag", "discover", "from_config", "plant_meters"]
+
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True, slots=True)
-class MeterTag:
-    """A tag used by a meter and the unit its values are in."""
-
-    name: str
-    unit: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,49 +52,11 @@ class Meter:
         return "counter" if self.counter_tags else "power"
 
 
-POWER_RULES: tuple[tuple[str, str], ...] = (
-    (r"(^|[./])total_act_power$", "W"),  # Shelly Pro 3EM em:0
-    (r"(^|/)ENERGY\.Power(\[\d+\])?$", "W"),  # Tasmota SENSOR
-    (r"(^|[./])apower$", "W"),  # Shelly Gen2 switch:n / pm1:n
-    (r"(^|/)(relay|emeter)\[\d+\]\.power$", "W"),  # Shelly Gen1
-    (r"(^|[./_])(active_?)?power(_total)?$", ""),
-    (r"(^|[./_])(p_total|total_power|kw)$", ""),
-)
-COUNTER_RULES: tuple[tuple[str, str], ...] = (
-    (r"(^|[./])total_act$", "Wh"),  # Shelly Pro 3EM emdata:0
-    (r"(^|/)ENERGY\.Total$", "kWh"),  # Tasmota SENSOR
-    (r"(^|[./])aenergy\.total$", "Wh"),  # Shelly Gen2
-    (r"(^|/)emeter\[\d+\]\.total$", "Wh"),  # Shelly EM / 3EM Gen1
-    (r"(^|/)(relay|emeter)\[\d+\]\.energy$", "Wh"),  # Shelly Gen1 (watt-minutes, decoded to Wh)
-    (r"(import|total|energy)[^/]*$", ""),
-)
-_NOT_ACTIVE = re.compile(
-    r"apparent|reactive|aprt|_ret|returned|export|today|yesterday|by_minute|period", re.I
-)
-
-
-def _match(
-    tags: list[TagInfo], rules: tuple[tuple[str, str], ...], is_unit: Callable[[str], bool]
-) -> list[MeterTag]:
-    for pattern, default_unit in rules:
-        regex = re.compile(pattern, re.IGNORECASE)
-        found = []
-        for tag in tags:
-            if not regex.search(tag.name) or _NOT_ACTIVE.search(tag.name):
-                continue
-            unit = tag.unit or default_unit
-            if unit and is_unit(unit):
-                found.append(MeterTag(tag.name, unit))
-        if found:
-            return found
-    return []
-
-
 def discover(device: str, tags: Iterable[TagInfo], carrier: str = "electricity") -> Meter | None:
     """The meter of a device found from its tags, or None when it has no energy tags."""
     own = sorted((t for t in tags if t.device == device), key=lambda t: t.name)
-    power = _match(own, POWER_RULES, is_power)
-    counters = _match(own, COUNTER_RULES, is_energy)
+    power = power_tags(device, own)
+    counters = counter_tags(device, own)
     if not power and not counters:
         return None
     return Meter(device, carrier, tuple(power), tuple(counters))

@@ -60,26 +60,30 @@ class MeterReport:
     intensity_share: float | None = None
     """Share of kWh priced by the hourly grid-intensity series (None: not used)."""
     warnings: list[str] = field(default_factory=list)
+    counter_tags: list[str] = field(default_factory=list)
+    """The cumulative counters that measure the device (added when several channels/phases)."""
+    power_tags: list[str] = field(default_factory=list)
+    """The active-power tags integrated beside the counter."""
 
     @property
     def quantity(self) -> float | None:
         """Primary quantity over all periods."""
-        return _sum([p.quantity for p in self.periods])
+        return sum_known([p.quantity for p in self.periods])
 
     @property
     def kwh(self) -> float | None:
         """Primary kWh over all periods."""
-        return _sum([p.kwh for p in self.periods])
+        return sum_known([p.kwh for p in self.periods])
 
     @property
     def counter(self) -> float | None:
         """Counter total."""
-        return _sum([p.counter for p in self.periods])
+        return sum_known([p.counter for p in self.periods])
 
     @property
     def power_kwh(self) -> float | None:
         """Power-integration total."""
-        return _sum([p.power_kwh for p in self.periods])
+        return sum_known([p.power_kwh for p in self.periods])
 
     @property
     def difference_pct(self) -> float | None:
@@ -89,7 +93,7 @@ class MeterReport:
     @property
     def co2e_kg(self) -> float | None:
         """CO2e over all periods (None when no period had a factor)."""
-        return _sum([p.co2e_kg for p in self.periods])
+        return sum_known([p.co2e_kg for p in self.periods])
 
     @property
     def factor(self) -> float | None:
@@ -127,7 +131,8 @@ def difference_pct(power: float | None, counter: float | None) -> float | None:
     return (power - counter) / counter * 100.0
 
 
-def _sum(values: Sequence[float | None]) -> float | None:
+def sum_known(values: Sequence[float | None]) -> float | None:
+    """The sum of the known values; None when none is known."""
     known = [v for v in values if v is not None]
     return float(sum(known)) if known else None
 
@@ -150,12 +155,12 @@ class GroupReport:
     @property
     def kwh(self) -> float | None:
         """kWh over all periods."""
-        return _sum([k for _, k, _ in self.periods])
+        return sum_known([k for _, k, _ in self.periods])
 
     @property
     def co2e_kg(self) -> float | None:
         """kg CO2e over all periods."""
-        return _sum([c for _, _, c in self.periods])
+        return sum_known([c for _, _, c in self.periods])
 
 
 def group(kind: str, name: str, meters: Sequence[MeterReport]) -> GroupReport:
@@ -164,8 +169,8 @@ def group(kind: str, name: str, meters: Sequence[MeterReport]) -> GroupReport:
         return GroupReport(kind, name, [], [])
     rows = []
     for k, period in enumerate(meters[0].periods):
-        kwh = _sum([m.periods[k].kwh for m in meters])
-        co2e = _sum([m.periods[k].co2e_kg for m in meters])
+        kwh = sum_known([m.periods[k].kwh for m in meters])
+        co2e = sum_known([m.periods[k].co2e_kg for m in meters])
         rows.append((period.period, kwh, co2e))
     return GroupReport(kind, name, [m.device for m in meters], rows)
 
@@ -174,3 +179,17 @@ def groups(kind: str, meters: Sequence[MeterReport]) -> list[GroupReport]:
     """One group per distinct area or site (``kind``: ``area`` or ``site``)."""
     names = sorted({getattr(m, kind) for m in meters})
     return [group(kind, n, [m for m in meters if getattr(m, kind) == n]) for n in names]
+
+
+def missing_factors(meters: Sequence[MeterReport]) -> list[str]:
+    """One plant-level line per carrier and region whose metered energy has no CO2e for want of
+    an emission factor, naming the devices and what to configure."""
+    lacking: dict[tuple[str, str], list[str]] = {}
+    for m in meters:
+        if m.quantity is not None and m.co2e_kg is None:
+            lacking.setdefault((m.carrier, m.region), []).append(m.device)
+    return [
+        f"no emission factor for {carrier} in region {region or '(none)'}: CO2e is missing for "
+        f"{', '.join(devices)}; set region in [[sites]] or [energy], or add [[emission_factors]]"
+        for (carrier, region), devices in sorted(lacking.items())
+    ]

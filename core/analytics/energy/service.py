@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -21,7 +21,13 @@ from core.analytics.energy.intensity import IntensitySeries
 from core.analytics.energy.metering import MeterCalculator
 from core.analytics.energy.meters import Meter, plant_meters
 from core.analytics.energy.periods import Granularity, periods
-from core.analytics.energy.report import GroupReport, MeterReport, group, groups
+from core.analytics.energy.report import (
+    GroupReport,
+    MeterReport,
+    group,
+    groups,
+    missing_factors,
+)
 from core.analytics.energy.settings import EnergySettings, energy_section, site_regions
 from core.analytics.energy.source import HistorianSource, SampleSource
 from core.config import ConfigError, PlantConfig
@@ -45,6 +51,8 @@ class EnergyReport:
     areas: list[GroupReport]
     sites: list[GroupReport]
     plant: GroupReport
+    warnings: list[str] = field(default_factory=list)
+    """Plant-level warnings (e.g. metered energy without an emission factor)."""
 
 
 class EnergyService:
@@ -114,6 +122,7 @@ class EnergyService:
             groups("area", reports),
             groups("site", reports),
             group("plant", self.config.plant.name, reports),
+            missing_factors(reports),
         )
 
     def _select(self, devices: Sequence[str] | None) -> list[Meter]:

@@ -20,7 +20,6 @@ from core.analytics.forecast.backtest import FoldPlan, plan_folds
 from core.analytics.forecast.cli import read_csv_series, run_forecast_cli, write_forecast
 from core.analytics.forecast.ensemble import (
     DEFAULT_MEMBERS,
-    NAIVE,
     FittedEnsemble,
     Forecaster,
     ForecastSettings,
@@ -29,7 +28,14 @@ from core.analytics.forecast.ensemble import (
 from core.analytics.forecast.forest import ForestSpec
 from core.analytics.forecast.intervals import IntervalCalibration, calibrate
 from core.analytics.forecast.members import EtsSpec, MemberSpec, SarimaxSpec
-from core.analytics.forecast.metrics import BacktestMetrics, mae, naive_scale, seasonal_naive, smape
+from core.analytics.forecast.metrics import (
+    NAIVE,
+    BacktestMetrics,
+    mae,
+    naive_scale,
+    seasonal_naive,
+    smape,
+)
 from core.analytics.forecast.result import Forecast, MemberScore
 from core.analytics.forecast.series import (
     DAY_NS,

@@ -61,6 +61,8 @@ class MemberResult:
     metrics: BacktestMetrics | None = None
     error: str = ""
     fit_seconds: float = 0.0
+    fitted: list[Fitted] = field(default_factory=list)
+    """The member fitted on each fold's training data (for the rolling-origin errors)."""
 
 
 @dataclass
@@ -118,11 +120,13 @@ def _backtest_member(
     spec: MemberSpec, series: RegularSeries, seasons: Seasons, backtest: Backtest
 ) -> MemberResult:
     started = time.perf_counter()
-    rows = []
+    rows, fitted = [], []
     try:
         for end in backtest.plan.train_ends:
             train = series.head(end)
-            rows.append(fit_member(spec, train, seasons, backtest.plan.horizon, backtest.tally)[1])
+            model, row = fit_member(spec, train, seasons, backtest.plan.horizon, backtest.tally)
+            fitted.append(model)
+            rows.append(row)
     except FIT_ERRORS as exc:
         log.info("forecast member %s left out: %s", spec.name, exc)
         return MemberResult(spec.name, error=f"{type(exc).__name__}: {exc}")
@@ -132,6 +136,7 @@ def _backtest_member(
         forecasts=forecasts,
         metrics=fold_metrics(backtest.actuals, forecasts, backtest.scales),
         fit_seconds=(time.perf_counter() - started) / len(rows),
+        fitted=fitted,
     )
 
 

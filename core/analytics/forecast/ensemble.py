@@ -12,6 +12,7 @@ forecast itself is used (and says so in ``weights``).
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -28,7 +29,8 @@ from core.analytics.forecast.backtest import (
 from core.analytics.forecast.forest import ForestSpec
 from core.analytics.forecast.intervals import IntervalCalibration, calibrate
 from core.analytics.forecast.members import EtsSpec, Fitted, MemberSpec, SarimaxSpec
-from core.analytics.forecast.metrics import BacktestMetrics, fold_metrics, seasonal_naive
+from core.analytics.forecast.metrics import NAIVE, BacktestMetrics, fold_metrics, seasonal_naive
+from core.analytics.forecast.origins import rolling_errors
 from core.analytics.forecast.quiet import WarningTally, captured
 from core.analytics.forecast.result import Forecast, MemberScore
 from core.analytics.forecast.series import (
@@ -42,7 +44,6 @@ from core.analytics.forecast.series import (
 
 log = logging.getLogger(__name__)
 
-NAIVE = "seasonal_naive"
 DEFAULT_MEMBERS: tuple[MemberSpec, ...] = (EtsSpec(), SarimaxSpec(), ForestSpec())
 
 
@@ -81,8 +82,9 @@ class FittedEnsemble:
     warnings: WarningTally = field(default_factory=WarningTally)
     fit_seconds: float = 0.0
 
-    def predict(self, horizon: int | None = None) -> Forecast:
-        """Forecast ``horizon`` steps (default: the backtest horizon) after the history."""
+    def predict(self, horizon: int | None = None, level: float | None = None) -> Forecast:
+        """Forecast ``horizon`` steps (default: the backtest horizon) after the history, with a
+        ``level`` interval (default: the calibrated level of the settings)."""
         steps = self.calibration.sigma.size if horizon is None else horizon
         if steps < 1:
             raise ValueError(f"horizon must be >= 1, got {steps}")
@@ -91,16 +93,16 @@ class FittedEnsemble:
         if NAIVE in self.weights:
             parts[NAIVE] = seasonal_naive(self.series.values, steps, self.seasons.primary)
         mean = combine(parts, self.weights)
-        lower, upper = self.calibration.bands(mean)
+        lower, upper = self.calibration.bands(mean, level)
         return Forecast(
             ts_ns=self.series.future_ts(steps),
             mean=mean,
             lower=lower,
             upper=upper,
-            level=self.calibration.level,
+            level=self.calibration.level if level is None else level,
             metrics=self.metrics,
             naive_metrics=self.naive_metrics,
-            interval_coverage=self.calibration.coverage,
+            interval_coverage=self.calibration.coverage if level is None else math.nan,
             weights=dict(self.weights),
             members=dict(self.scores),
             seasons=self.seasons.all or (1,),
@@ -141,7 +143,7 @@ class Forecaster:
             seasons=seasons,
             fitted=fitted,
             weights=weights,
-            calibration=calibrate(backtest.actuals - _combined(backtest, weights), cfg.level),
+            calibration=_calibration(series, seasons, backtest, weights, cfg.level),
             metrics=ensemble,
             naive_metrics=backtest.naive_metrics,
             scores=_scores(backtest, weights),
@@ -189,6 +191,18 @@ def _combined(backtest: Backtest, weights: dict[str, float]) -> FloatArray:
     usable = backtest.usable()
     parts = {name: usable[name].forecasts for name in weights}
     return combine({k: v for k, v in parts.items() if v is not None}, weights)
+
+
+def _calibration(
+    series: RegularSeries,
+    seasons: Seasons,
+    backtest: Backtest,
+    weights: dict[str, float],
+    level: float,
+) -> IntervalCalibration:
+    """Intervals from the out-of-sample errors of rolling forecast origins."""
+    found = rolling_errors(series, backtest, weights, seasons.primary, _combined(backtest, weights))
+    return calibrate(found.errors, level, found.folds)
 
 
 def _ensemble_backtest(backtest: Backtest, weights: dict[str, float]) -> BacktestMetrics:

@@ -96,6 +96,15 @@ class FittedForest:
             buffer[index] = self.forest.predict(features)
         return buffer[known:].copy()
 
+    def extend(self, values: FloatArray) -> FittedForest:
+        """The same forest with ``values`` appended to the history its lags read."""
+        if values.size == 0:
+            return self
+        keep = self.history.size
+        history = np.concatenate((self.history, values))[-keep:]
+        origin = self.history_origin + self.history.size + values.size - keep
+        return FittedForest(self.plan, self.forest, history, origin)
+
 
 @dataclass(frozen=True)
 class ForestSpec:

@@ -1,37 +1,64 @@
-"""Prediction intervals calibrated on the backtest errors of the ensemble.
+"""Prediction intervals from the out-of-sample errors of the ensemble (split conformal).
 
-The ensemble's backtest errors ``e[fold, step]`` give a spread per lead time ``sigma[step]``
-(root mean square over folds, smoothed over neighbouring steps and made non-decreasing with
-lead time). The errors divided by that spread are pooled over folds and steps, and their
-empirical quantiles at ``(1 - level) / 2`` and ``(1 + level) / 2`` (with the split-conformal
-finite-sample correction) scale the band: ``mean + q * sigma[step]``. So the interval reaches
-its nominal coverage on the backtest by construction; :attr:`IntervalCalibration.coverage` is the
-honest figure — each fold scored with a calibration made from the *other* folds.
+The errors ``e[origin, step]`` come from rolling forecast origins (:mod:`.origins`): several
+per backtest fold, each forecast made only from data before its origin. They give a spread per
+lead time ``sigma[step]`` (root mean square over origins, smoothed over neighbouring steps and
+made non-decreasing with lead time). The errors divided by that spread are pooled, and the
+``level`` quantile ``q`` of their magnitudes (with the split-conformal finite-sample correction)
+scales the band: ``mean +- q * sigma[step]``. The band is symmetric on purpose: the origins of a
+backtest span a few days whose errors are correlated, so a lopsided error sample there says
+more about those days than about the next ones (two one-sided quantiles undercovered held-out
+data). The pooled scores are kept, so a band of any other level comes from the same
+calibration. In-sample model variance plays no part: an over-fitted member cannot make the band
+narrow.
 
-Beyond the backtest horizon the spread grows with the square root of the lead time. The band
-always contains the point forecast.
+:attr:`IntervalCalibration.coverage` is the honest figure on the backtest: the origins of each
+fold scored with a calibration made from the *other* folds' origins. Beyond the calibrated
+horizon the spread grows with the square root of the lead time. The band always contains the
+point forecast.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
-from core.analytics.forecast.series import FloatArray
+from core.analytics.forecast.series import FloatArray, IntArray
 
 
 @dataclass(frozen=True)
 class IntervalCalibration:
-    """Spread per lead time and the standardised quantiles of the band."""
+    """Spread per lead time and the pooled standardised errors."""
 
     level: float
     sigma: FloatArray
-    q_low: float
-    q_high: float
+    scores: FloatArray
+    """Sorted ``|error| / sigma[step]`` of every origin and step."""
     coverage: float
-    """Leave-one-fold-out coverage on the backtest (NaN with a single fold)."""
+    """Leave-one-fold-out coverage of the ``level`` band (NaN with a single fold)."""
+    origins: int = 0
+    """Forecast origins the errors came from."""
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Models pickled before the scores were kept (``q_low``/``q_high`` of one level) keep
+        their band, the wider side on both sides."""
+        if "scores" not in state:
+            q = max(-float(state.pop("q_low", 0.0)), float(state.pop("q_high", 0.0)))
+            state = {**state, "scores": np.array([q]), "origins": 0}
+        self.__dict__.update(state)
+
+    @property
+    def q_low(self) -> float:
+        """Standardised lower quantile of the ``level`` band."""
+        return quantiles(self.scores, self.level)[0]
+
+    @property
+    def q_high(self) -> float:
+        """Standardised upper quantile of the ``level`` band."""
+        return quantiles(self.scores, self.level)[1]
 
     def spread(self, horizon: int) -> FloatArray:
         """``sigma`` for ``horizon`` lead times, extended by ``sqrt(lead / backtest horizon)``."""
@@ -42,22 +69,34 @@ class IntervalCalibration:
         extra = self.sigma[-1] * np.sqrt(lead / known)
         return np.concatenate((self.sigma, extra))
 
-    def bands(self, mean: FloatArray) -> tuple[FloatArray, FloatArray]:
-        """``(lower, upper)`` around the point forecasts ``mean``."""
+    def bands(self, mean: FloatArray, level: float | None = None) -> tuple[FloatArray, FloatArray]:
+        """``(lower, upper)`` around the point forecasts ``mean`` (default: the calibrated
+        level)."""
+        q_low, q_high = quantiles(self.scores, self.level if level is None else level)
         spread = self.spread(mean.size)
-        return mean + self.q_low * spread, mean + self.q_high * spread
+        return mean + q_low * spread, mean + q_high * spread
 
 
-def calibrate(errors: FloatArray, level: float) -> IntervalCalibration:
-    """Calibrate on ``errors`` (``actual - forecast``, shape ``(folds, horizon)``)."""
+def calibrate(
+    errors: FloatArray, level: float, folds: IntArray | None = None
+) -> IntervalCalibration:
+    """Calibrate on ``errors`` (``actual - forecast``, shape ``(origins, horizon)``); ``folds``
+    names the backtest fold of each origin (default: one fold per origin)."""
+    _check_level(level)
+    groups = np.arange(errors.shape[0]) if folds is None else np.asarray(folds)
+    sigma = spread_per_step(errors)
+    scores = np.sort(np.abs(errors / sigma).ravel())
+    coverage = held_out_coverage(errors, groups, level)
+    return IntervalCalibration(level, sigma, scores, coverage, int(errors.shape[0]))
+
+
+def _check_level(level: float) -> None:
     if not 0.0 < level < 1.0:
         raise ValueError(f"interval level must be in (0, 1), got {level}")
-    sigma = _spread(errors)
-    q_low, q_high = _quantiles(errors / sigma, level)
-    return IntervalCalibration(level, sigma, q_low, q_high, _held_out_coverage(errors, level))
 
 
-def _spread(errors: FloatArray) -> FloatArray:
+def spread_per_step(errors: FloatArray) -> FloatArray:
+    """RMS error per lead time, smoothed over neighbouring steps and non-decreasing."""
     rms = np.sqrt(np.mean(errors**2, axis=0))
     half = max(1, rms.size // 16)
     kernel = np.ones(2 * half + 1)
@@ -68,24 +107,27 @@ def _spread(errors: FloatArray) -> FloatArray:
     return np.maximum(np.maximum.accumulate(smooth), floor)
 
 
-def _quantiles(standardised: FloatArray, level: float) -> tuple[float, float]:
-    flat = np.sort(standardised.ravel())
-    n = flat.size
-    tail = (1.0 - level) / 2.0
-    k_high = min(n - 1, math.ceil((n + 1) * (1.0 - tail)) - 1)
-    k_low = max(0, math.floor((n + 1) * tail) - 1)
-    return min(float(flat[k_low]), 0.0), max(float(flat[k_high]), 0.0)
+def quantiles(scores: FloatArray, level: float) -> tuple[float, float]:
+    """``(-q, q)``: the split-conformal ``level`` quantile ``q`` of the absolute standardised
+    errors (index ``ceil((n + 1) * level)``), so the band is symmetric about the forecast."""
+    _check_level(level)
+    magnitudes = np.sort(np.abs(scores).ravel())
+    n = magnitudes.size
+    k = min(n - 1, math.ceil((n + 1) * level) - 1)
+    q = float(magnitudes[max(k, 0)])
+    return -q, q
 
 
-def _held_out_coverage(errors: FloatArray, level: float) -> float:
-    folds = errors.shape[0]
-    if folds < 2:
+def held_out_coverage(errors: FloatArray, folds: IntArray, level: float) -> float:
+    """Share of each fold's errors inside a band calibrated on the other folds, averaged."""
+    names = np.unique(folds)
+    if names.size < 2:
         return math.nan
     hits = []
-    for fold in range(folds):
-        others = np.delete(errors, fold, axis=0)
-        sigma = _spread(others)
-        q_low, q_high = _quantiles(others / sigma, level)
-        held = errors[fold]
+    for fold in names:
+        others = errors[folds != fold]
+        sigma = spread_per_step(others)
+        q_low, q_high = quantiles(others / sigma, level)
+        held = errors[folds == fold]
         hits.append(np.mean((held >= q_low * sigma) & (held <= q_high * sigma)))
     return float(np.mean(hits))

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 from statsmodels.tsa.holtwinters import ExponentialSmoothing
@@ -33,6 +33,16 @@ class Fitted(Protocol):
 
     def predict(self, horizon: int) -> FloatArray:
         """Point forecasts of the next ``horizon`` steps."""
+        ...
+
+
+@runtime_checkable
+class Extendable(Fitted, Protocol):
+    """A fitted member that can take later observations without re-estimating its parameters
+    (the rolling-origin forecasts the prediction intervals are calibrated on)."""
+
+    def extend(self, values: FloatArray) -> Extendable:
+        """The same parameters with ``values`` (the steps right after the data) appended."""
         ...
 
 
@@ -82,6 +92,28 @@ class FittedEts:
     def predict(self, horizon: int) -> FloatArray:
         """Point forecasts."""
         return np.asarray(self.results.forecast(horizon), dtype=np.float64)
+
+    def extend(self, values: FloatArray) -> FittedEts:
+        """Re-run the smoothing over the longer data with the fitted parameters (no fit)."""
+        if values.size == 0:
+            return self
+        p = self.results.params
+        data = np.concatenate((np.asarray(self.results.model.endog, dtype=np.float64), values))
+        seasonal = self.variant.season > 1
+        model = ExponentialSmoothing(
+            data,
+            trend="add" if self.variant.damped_trend else None,
+            damped_trend=self.variant.damped_trend,
+            seasonal="add" if seasonal else None,
+            seasonal_periods=self.variant.season if seasonal else None,
+            initialization_method="known",
+            initial_level=p["initial_level"],
+            initial_trend=p["initial_trend"] if self.variant.damped_trend else None,
+            initial_seasonal=p["initial_seasons"] if seasonal else None,
+        )
+        smoothing = ("smoothing_level", "smoothing_trend", "smoothing_seasonal", "damping_trend")
+        fixed = {k: p[k] for k in smoothing if p.get(k) is not None and np.isfinite(p[k])}
+        return FittedEts(self.variant, model.fit(optimized=False, **fixed))
 
 
 @dataclass(frozen=True)
@@ -154,6 +186,15 @@ class FittedSarimax:
         steps = np.arange(self.end_step, self.end_step + horizon, dtype=np.int64)
         remainder = np.asarray(self.arma.forecast(horizon), dtype=np.float64)
         return self.design.matrix(steps) @ self.beta + remainder
+
+    def extend(self, values: FloatArray) -> FittedSarimax:
+        """Filter the ARMA state through the new remainders with the fitted parameters."""
+        if values.size == 0:
+            return self
+        steps = np.arange(self.end_step, self.end_step + values.size, dtype=np.int64)
+        remainder = values - self.design.matrix(steps) @ self.beta
+        arma = self.arma.extend(remainder)
+        return FittedSarimax(self.design, self.beta, arma, self.end_step + values.size)
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,9 @@ import numpy as np
 
 from core.analytics.forecast.series import FloatArray
 
+NAIVE = "seasonal_naive"
+"""Name of the seasonal-naive reference (and of the fallback forecast)."""
+
 
 def seasonal_naive(history: FloatArray, horizon: int, season: int) -> FloatArray:
     """Repeat the last ``season`` values (the last value when ``season`` is 1)."""

@@ -50,7 +50,7 @@ def test_beats_seasonal_naive_on_nab(nab_root: Path, name: str, step_ns: int, se
     assert result.ts_ns[0] == recent.ts_ns[-1] + step_ns
     assert np.all(result.lower <= result.mean) and np.all(result.mean <= result.upper)
     assert result.seasons == (season, 7 * season)
-    assert 0.5 <= result.interval_coverage <= 1.0
+    assert 0.75 <= result.interval_coverage <= 1.0  # leave-one-fold-out, was 0.68-0.69
 
 
 def test_week_ahead_forecast_of_hourly_load() -> None:
