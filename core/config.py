@@ -102,7 +102,7 @@ class StoreSection(_Strict):
     url: str = "sqlite:///controldeck.db"
     spool_dir: str = ""
     """Store-and-forward spool; default: ``<database>.spool`` or the user data dir."""
-    batch_size: int = Field(default=20_000, ge=1, le=1_000_000)
+    batch_size: int = Field(default=100_000, ge=1, le=1_000_000)
     flush_interval_s: float = Field(default=0.25, gt=0, le=60)
     spool_max_mb: int = Field(default=2048, ge=1)
     write_timeout_s: float = Field(default=30.0, gt=0)

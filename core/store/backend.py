@@ -11,7 +11,6 @@ Rollups are then merged from exactly the rows that were inserted.
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -23,6 +22,7 @@ from core.model import NS_PER_S, QuarantineRecord, SampleBatch
 from core.store.batchops import aggregate, latest_rows
 from core.store.dialects import Dialect, dialect_for, insert_quarantine
 from core.store.schema import ROLLUP_TABLES
+from core.store.watchdog import Watchdog
 from core.tags import TagInfo
 
 log = logging.getLogger(__name__)
@@ -45,6 +45,7 @@ class SampleBackend:
         self.dialect: Dialect = dialect_for(engine)
         self._conn: Any = None
         self._newest: dict[int, int] = {}
+        self._watchdog = Watchdog(write_timeout_s, self._abort, "sample-write-watchdog")
 
     # -- connection -----------------------------------------------------------------------------
     def connect(self) -> None:
@@ -60,7 +61,8 @@ class SampleBackend:
         raw.commit()
 
     def close(self) -> None:
-        """Release the connection (idempotent)."""
+        """Release the connection and stop the watchdog thread (idempotent)."""
+        self._watchdog.close()
         if self._conn is not None:
             try:
                 self.dialect.release_sample_connection(self._conn)
@@ -75,9 +77,8 @@ class SampleBackend:
         if self._conn is None:
             self.connect()
         conn = self._conn
-        watchdog = threading.Timer(self.write_timeout_s, self._abort, (conn,))
-        watchdog.daemon = True
-        watchdog.start()
+        self._watchdog.timeout_s = self.write_timeout_s
+        self._watchdog.arm(conn)
         try:
             cur = conn.cursor()
             self.dialect.upsert_tags(cur, list(tags))
@@ -95,7 +96,7 @@ class SampleBackend:
             self._rollback()
             raise
         finally:
-            watchdog.cancel()
+            self._watchdog.disarm()
         for tag_id, ts in zip(newest.tag_ids.tolist(), newest.ts_ns.tolist(), strict=True):
             if ts > self._newest.get(tag_id, -1):
                 self._newest[tag_id] = ts

@@ -39,6 +39,7 @@ from drivers.mqtt.connection import (
     point_client_at,
     unwire,
 )
+from drivers.mqtt.fastread import RawPublish, fast_read, offer_publishes
 from drivers.mqtt.handoff import Handoff, HandoffSettings
 from drivers.mqtt.inbox import AckGate, InboundMessage, Inbox, LinkEvent
 from drivers.mqtt.presence import DevicePresence, PresenceBook
@@ -194,7 +195,8 @@ class MqttDriver:
             return
         assert self._gate is not None
         self._gate.next_generation()
-        speedups.read_ahead(client)
+        if not fast_read(client, self._on_publishes, self._inbox.room):
+            speedups.read_ahead(client)
         dropped = discard_unsent_commands(client)
         if dropped:
             log.warning("mqtt %s: %d unacknowledged command(s) not replayed", self.name, dropped)
@@ -266,6 +268,15 @@ class MqttDriver:
                 self.status.count_error("backpressure" if item.qos else "dropped_qos0")
         except Exception:
             log.exception("mqtt %s: on_message failed", self.name)
+
+    def _on_publishes(self, messages: list[RawPublish]) -> None:
+        """QoS 0/1 PUBLISH packets from the fast reader (paho's thread), as ``_on_message``."""
+        try:
+            assert self._gate is not None
+            for qos in offer_publishes(self._inbox, messages, self._gate.generation):
+                self.status.count_error("backpressure" if qos else "dropped_qos0")
+        except Exception:
+            log.exception("mqtt %s: on_publishes failed", self.name)
 
     def _on_subscribe(
         self, client: mqtt.Client, userdata: Any, mid: int, reasons: list[ReasonCode], props: Any

@@ -76,6 +76,10 @@ class Inbox:
     def __len__(self) -> int:
         return len(self._items)
 
+    def room(self) -> int:
+        """How many more messages :meth:`offer` would take now."""
+        return self._limit - len(self._items)
+
     def offer(self, message: InboundMessage) -> bool:
         """Append unless full; False means refused."""
         if len(self._items) >= self._limit:

@@ -65,9 +65,17 @@ def test_garbage_is_quarantined_counted_acked_and_the_driver_goes_on(
 
 
 def test_full_sink_is_retried_and_an_overflowing_inbox_is_redelivered(
-    broker: Mosquitto, tmp_path: Path, test_format: JsonTestFormat
+    broker: Mosquitto,
+    tmp_path: Path,
+    test_format: JsonTestFormat,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """The sink refuses; the broker's in-flight window (20) then exceeds the inbox (10)."""
+    """The sink refuses; the broker's in-flight window (20) then exceeds the inbox (10).
+
+    Without the fast reader (TLS and WebSocket connections) paho's ``on_message`` refuses
+    the excess, and the connection is recycled for redelivery.
+    """
+    monkeypatch.setattr("drivers.mqtt.driver.fast_read", lambda *args: False)
     sink = RecordingSink()
     sink.refuse = True
     driver = _start(mqtt_config(broker, tmp_path, test_format, inbox_limit=10), test_format, sink)
@@ -84,6 +92,30 @@ def test_full_sink_is_retried_and_an_overflowing_inbox_is_redelivered(
     wait_until(lambda: set(sink.good_values("dev/seq")) == set(range(41)), what="all 41")
     assert driver.status.reconnects >= 1  # recycled so the broker redelivers what was refused
     wait_until(lambda: driver.status.state is LinkState.ONLINE, what="online")
+    publisher.close()
+    driver.stop()
+
+
+def test_a_full_inbox_holds_the_broker_back_with_the_fast_reader(
+    broker: Mosquitto, tmp_path: Path, test_format: JsonTestFormat
+) -> None:
+    """Same overflow on plain TCP: the fast reader leaves the excess unread (TCP flow control),
+    so nothing is refused or redelivered, and everything arrives once the sink takes again."""
+    sink = RecordingSink()
+    sink.refuse = True
+    driver = _start(mqtt_config(broker, tmp_path, test_format, inbox_limit=10), test_format, sink)
+    publisher = Publisher(broker)
+    publisher.publish("plant/dev/data", json.dumps({"seq": 0}))
+    wait_until(lambda: sink.refused_emits >= 1, what="the handoff is retrying a refused batch")
+    for i in range(1, 41):
+        publisher.publish("plant/dev/data", json.dumps({"seq": i}))
+    wait_until(lambda: driver.counters()["inbox"] == 10, what="the inbox is full")
+    sink.refuse = False
+    wait_until(lambda: set(sink.good_values("dev/seq")) == set(range(41)), what="all 41")
+    wait_until(lambda: driver.counters()["acked"] == 41, what="all 41 acked")
+    assert driver.status.errors_by_reason.get("backpressure", 0) == 1  # the sink's, not the inbox's
+    assert driver.status.reconnects == 0 and driver.counters()["redelivered"] == 0
+    assert sorted(sink.good_values("dev/seq")) == list(range(41))  # each exactly once
     publisher.close()
     driver.stop()
 
