@@ -26,6 +26,7 @@ ACTION_ICONS = {
     "maintenance": "mdi6.wrench",
     "users": "mdi6.account-group",
     "audit": "mdi6.clipboard-text-clock",
+    "reports": "mdi6.file-document-multiple",
     "ack": "mdi6.check",
     "ack_all": "mdi6.check-all",
     "silence": "mdi6.volume-off",

@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QMainWindow,
-    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -37,6 +36,7 @@ from hmi.views.devices.view import DevicesView
 from hmi.views.diagnostics import DiagnosticsView
 from hmi.views.maintenance import MaintenanceView
 from hmi.views.overview import OverviewView
+from hmi.views.reports.view import ReportsView
 from hmi.views.trends.view import TrendView
 from hmi.views.users import UsersView
 from hmi.widgets.alarm_banner import AlarmBanner, FloodWatch
@@ -44,6 +44,7 @@ from hmi.widgets.detached import DetachedWindow
 from hmi.widgets.login_dialog import LoginDialog
 from hmi.widgets.nav_panel import TITLES, VIEWS, NavPanel
 from hmi.widgets.status_bar import StationStatusBar
+from hmi.widgets.view_stack import ViewStack
 
 log = logging.getLogger(__name__)
 
@@ -75,8 +76,8 @@ class MainWindow(QMainWindow):
         self.detached: dict[str, DetachedWindow] = {}
         self.current = "overview"
         self.banner = AlarmBanner(clock)
-        self.nav = NavPanel(plant_name)
-        self.stack = QStackedWidget()
+        self.nav = NavPanel(plant_name, touch=touch)
+        self.stack = ViewStack(touch)
         self.phase = QLabel("Connecting to the plant…")
         self.phase.setObjectName("startupPhase")
         self.phase.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -146,6 +147,7 @@ class MainWindow(QMainWindow):
             "diagnostics": lambda: DiagnosticsView(ctx, self.log_dir),
             "maintenance": lambda: MaintenanceView(ctx),
             **analytics_builders(ctx, self),
+            "reports": lambda: ReportsView(ctx),
             "users": lambda: UsersView(ctx),
             "audit": lambda: AuditView(ctx),
         }

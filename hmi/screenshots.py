@@ -25,6 +25,7 @@ from drivers.registry import build_drivers
 from hmi.app import Launcher
 from hmi.context import HmiContext
 from hmi.logging_setup import setup_logging
+from hmi.main_window import TOUCH_PANEL_SIZE
 from hmi.security.first_run import FirstRunDialog
 from hmi.security.user_dialogs import AddUserDialog
 from hmi.session import demo_config
@@ -34,6 +35,7 @@ from hmi.views.analytics.tour import SHOTS, AnalyticsTour
 from hmi.views.audit import AuditView
 from hmi.views.devices.view import DevicesView
 from hmi.views.maintenance import MaintenanceView
+from hmi.views.reports.tour import REPORT_SHOTS, ReportsTour
 from hmi.views.trends.view import TrendView
 from hmi.views.users import UsersView
 
@@ -94,6 +96,7 @@ class Photographer:
             self._maintenance,
             lambda: self._snap("maintenance"),
             *AnalyticsTour(self.window, ctx, self._snap, lambda: self.steps).steps(),
+            *ReportsTour(self.window, ctx, self._snap, lambda: self.steps, self.password).steps(),
             self._dark,
             lambda: self._snap("overview-dark"),
             self._touch,
@@ -235,6 +238,9 @@ class Photographer:
         self.window.set_theme("light")
         self.launcher.touch = self.window.touch = self.ctx.touch = True
         apply_theme(self.launcher.app, "light", touch=True)
+        self.window.nav.set_touch(True)
+        self.window.stack.set_touch(True)
+        self.window.resize(*TOUCH_PANEL_SIZE)
         self.window.show_view("overview")
 
     def _touch_write(self) -> None:
@@ -285,7 +291,7 @@ def main(out_dir: Path | str | None = None, *, argv: Sequence[str] | None = None
         launcher.start()
         app.exec()
         launcher.shutdown()
-    expected = 13 + len(SHOTS)
+    expected = 13 + len(SHOTS) + len(REPORT_SHOTS)
     log.info("%d screenshot(s) in %s", len(photographer.saved), args.out)
     return 0 if len(photographer.saved) >= expected else 1
 

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
+    QSizePolicy,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -32,6 +33,12 @@ from hmi.workers import WorkerPool
 PRIORITIES = ("critical", "high", "medium", "low")
 BANNER_LINES = 3
 FLOOD_POLL_MS = 2000
+
+
+def shrink_to_fit(label: QLabel) -> None:
+    """Let a long banner line be cut at the window's edge rather than widen the window (a
+    1280 px touch panel); the whole text stays in the alarm console."""
+    label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
 
 
 class PriorityBadge(QToolButton):
@@ -71,6 +78,7 @@ class AlarmLine(QWidget):
         self.icon.setFixedSize(22, 22)
         self.text = QLabel()
         self.text.setProperty("role", "bannerLine")
+        shrink_to_fit(self.text)
         layout.addWidget(self.icon)
         layout.addWidget(self.text, 1)
         self.alarm = ""
@@ -106,6 +114,7 @@ class AlarmBanner(QFrame):
         self.quiet.setProperty("role", "bannerQuiet")
         self.flood = QLabel("")
         self.flood.setObjectName("bannerFlood")
+        shrink_to_fit(self.flood)
         self.flood.setVisible(False)
         set_property(self.flood, "result", "unconfirmed")
         self.flooding: frozenset[str] = frozenset()

@@ -12,10 +12,11 @@ from pytestqt.qtbot import QtBot
 
 from core.alarms.states import AlarmState
 from hmi.context import HmiContext
-from hmi.main_window import MainWindow
+from hmi.main_window import TOUCH_PANEL_SIZE, MainWindow
 from hmi.theme import TOUCH_MIN_TARGET_PX, apply_theme
 from hmi.views.trends.view import TrendView
 from hmi.widgets.nav_panel import VIEWS
+from hmi.widgets.nav_sections import OTHER_SECTION, group_views
 from tests.hmi.conftest import PASSWORD, make_unacked
 
 VOLTAGE = "meter1/voltage_l1:low"
@@ -170,6 +171,56 @@ def test_touch_mode_targets_are_at_least_48_px(
                 small.append(f"{name}: {button.objectName() or button.text()} {button.height()}px")
     assert not small, small
     assert qapp.font().pointSizeF() >= 14
+
+
+def test_touch_mode_fits_the_panel_and_every_view_is_two_touches_away(
+    make_ctx: Callable[..., HmiContext],
+    make_window: Callable[..., MainWindow],
+    qapp: QApplication,
+    qtbot: QtBot,
+    restore_theme: None,
+) -> None:
+    apply_theme(qapp, "light", touch=True)
+    window = make_window(make_ctx(touch=True), touch=True)
+    width, height = TOUCH_PANEL_SIZE
+    window.resize(width, height)
+    for hint in (window.minimumSizeHint(), window.sizeHint()):
+        assert hint.width() <= width and hint.height() <= height, hint
+    assert window.size().toTuple() == TOUCH_PANEL_SIZE
+    assert not window.nav.detach_button.isVisible()
+    for name, _title in VIEWS:
+        window.show_view("overview" if name != "overview" else "audit")
+        button = window.nav.buttons[name]
+        section = next(s for s in window.nav.sections if button in s.buttons)
+        qtbot.mouseClick(section.header, Qt.MouseButton.LeftButton)  # first touch
+        assert button.isVisible() and button.height() >= TOUCH_MIN_TARGET_PX, name
+        bottom = button.mapTo(window, button.rect().bottomLeft()).y()
+        assert bottom < window.height() - window.statusBar().height(), f"{name} is below the panel"
+        qtbot.mouseClick(button, Qt.MouseButton.LeftButton)  # second touch
+        assert window.stack.currentWidget() is window.views[name]
+        assert section.header.height() >= TOUCH_MIN_TARGET_PX
+        assert window.size().toTuple() == TOUCH_PANEL_SIZE, f"{name} grew the window"
+
+
+def test_touch_mode_hides_the_admin_section_while_logged_off(
+    make_ctx: Callable[..., HmiContext],
+    make_window: Callable[..., MainWindow],
+    qapp: QApplication,
+    restore_theme: None,
+) -> None:
+    apply_theme(qapp, "light", touch=True)
+    window = make_window(make_ctx(touch=True), touch=True)
+    admin = next(s for s in window.nav.sections if window.nav.buttons["users"] in s.buttons)
+    assert admin.header.isVisible()
+    window.security_ui.log_off()
+    assert not admin.header.isVisible()
+
+
+def test_every_view_is_in_one_navigation_section() -> None:
+    listed = [name for _title, entries in group_views(VIEWS) for name, _text in entries]
+    assert sorted(listed) == sorted(name for name, _title in VIEWS)
+    assert OTHER_SECTION not in [title for title, _entries in group_views(VIEWS)]
+    assert group_views([*VIEWS, ("spare", "Spare")])[-1] == (OTHER_SECTION, [("spare", "Spare")])
 
 
 def test_kiosk_has_no_menus_and_no_frame_to_leave(ctx: HmiContext, qtbot: QtBot) -> None:

@@ -1,0 +1,276 @@
+"""The report on screen: what it is (kind, period, SHA-256, signatures), its pages, and what
+may be done with it: sign (``sign_reports``, password again) and export as PDF or CSV
+(``export``). Buttons the user may not use stay visible but disabled, with the reason written
+beside them (no hover needed on a touch panel).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from core.reports import ReportService
+from core.reports.model import TITLES
+from core.security.roles import Permission
+from hmi.context import HmiContext
+from hmi.icons import icon_button
+from hmi.theme import set_property
+from hmi.views.reports import jobs
+from hmi.views.reports.files import (
+    ArchiveEntry,
+    FileState,
+    ReportFolder,
+    grouped_hash,
+    signed_name,
+)
+from hmi.views.reports.jobs import ReportFile
+from hmi.views.reports.preview import ReportPreview
+from hmi.views.reports.sign_dialog import SignDialog
+
+log = logging.getLogger(__name__)
+
+SavePath = Callable[[QWidget, str, str], Path | None]
+NO_SIGN = "Signing needs the sign_reports permission (supervisor)."
+NO_EXPORT = "Exporting needs the export permission (supervisor, engineer)."
+
+
+class ShownReport(QWidget):
+    """Title, details, Sign…, Export PDF…, Export CSV… and the preview."""
+
+    signed = Signal(object)
+    """The :class:`ReportFile` of the new signed copy."""
+    exported = Signal(object)
+    """The path written."""
+
+    def __init__(
+        self,
+        ctx: HmiContext,
+        service: ReportService,
+        folder: ReportFolder,
+        preview: ReportPreview,
+        save_path: SavePath,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.ctx, self.service, self.folder = ctx, service, folder
+        self.preview, self.save_path = preview, save_path
+        self.report: ReportFile | None = None
+        self.sign_dialog: SignDialog | None = None
+        self.opening = 0
+        self.opening_id: int | None = None
+        self.title = QLabel("Preview")
+        self.title.setObjectName("report_title")
+        self.title.setProperty("role", "heading")
+        self.details = QLabel("")
+        self.details.setObjectName("report_details")
+        self.details.setWordWrap(True)
+        self.sign_button = icon_button("report_sign", "Sign…")
+        self.sign_button.setObjectName("report_sign")
+        self.pdf_button = icon_button("export", "Export PDF…")
+        self.pdf_button.setObjectName("report_export_pdf")
+        self.csv_button = icon_button("export", "Export CSV…")
+        self.csv_button.setObjectName("report_export_csv")
+        self.rights = QLabel("")
+        self.rights.setObjectName("report_rights")
+        self.rights.setProperty("role", "caption")
+        self.rights.setWordWrap(True)
+        self.message = QLabel("")
+        self.message.setObjectName("report_message")
+        self.message.setWordWrap(True)
+        self._build()
+        self.say("")
+        self.user_changed()
+
+    def _build(self) -> None:
+        """Title and actions on one row; on a touch panel the (larger) buttons get their own."""
+        column = QVBoxLayout(self)
+        column.setContentsMargins(0, 0, 0, 0)
+        actions = QHBoxLayout()
+        if self.ctx.touch:
+            self.title.setWordWrap(True)
+            column.addWidget(self.title)
+        else:
+            actions.addWidget(self.title, 1)
+        for button in (self.sign_button, self.pdf_button, self.csv_button):
+            actions.addWidget(button)
+        if self.ctx.touch:
+            actions.addWidget(self.rights, 1)
+        column.addLayout(actions)
+        column.addWidget(self.details)
+        if not self.ctx.touch:
+            column.addWidget(self.rights)
+        column.addWidget(self.message)
+        column.addWidget(self.preview, 1)
+        self.sign_button.clicked.connect(self.open_sign_dialog)
+        self.pdf_button.clicked.connect(lambda: self.ask_export("pdf"))
+        self.csv_button.clicked.connect(lambda: self.ask_export("csv"))
+
+    # -- what is shown --------------------------------------------------------------------------
+    def show_file(self, report: ReportFile) -> None:
+        """Show a report file: title, details and pages."""
+        self.report = report
+        base = report.base
+        what = "signed copy" if report.signed else base.format.upper()
+        self.title.setText(f"{TITLES.get(base.kind, base.kind)} #{base.id} ({what})")
+        when = self.ctx.clock.datetime_text
+        signatures = "; ".join(report.signatures) if report.signatures else "not signed"
+        self.details.setText(
+            f"{when(base.start_ns)[:16]} to {when(base.end_ns)[:16]} ({self.ctx.clock.name}), "
+            f"generated by {base.generated_by} at {when(base.generated_ns)}; "
+            f"signatures: {signatures}\nSHA-256 {grouped_hash(report.record.content_hash)}"
+        )
+        if report.record.format == "pdf":
+            self.preview.show_pdf(report.content)
+        else:
+            self.preview.show_text(report.content)
+        self._update_actions()
+
+    def open_entry(self, entry: ArchiveEntry) -> None:
+        """Preview an archived file (read and checked in a worker)."""
+        if entry.record.id in (self.opening_id, self.report.record.id if self.report else None):
+            return
+        if entry.state in (FileState.MISSING, FileState.MODIFIED):
+            self.say(f"✖ report #{entry.record.id}: {entry.state.value}; nothing to preview", True)
+            return
+        self.opening += 1
+        self.opening_id = entry.record.id
+        opening, service = self.opening, self.service
+        self.say(f"opening report #{entry.record.id}…")
+        self.ctx.workers.submit(
+            lambda: jobs.open_entry(service, entry),
+            lambda report: self._opened(opening, report),
+            lambda exc: self._open_failed(opening, exc),
+            context=self,
+            name="report-open",
+        )
+
+    def _opened(self, opening: int, report: ReportFile) -> None:
+        if opening == self.opening:
+            self.opening_id = None
+            self.say("")
+            self.show_file(report)
+
+    def _open_failed(self, opening: int, exc: BaseException) -> None:
+        if opening == self.opening:
+            self.opening_id = None
+            self.say(f"✖ {exc}", True)
+
+    def user_changed(self) -> None:
+        """Follow log-on, log-off and user switches."""
+        if not self.ctx.operator.logged_on:
+            self.report = None
+            self.title.setText("Preview")
+            self.details.setText("")
+            self.preview.clear()
+            if self.sign_dialog is not None:
+                self.sign_dialog.reject()
+        self._update_actions()
+
+    def _update_actions(self) -> None:
+        operator, shown = self.ctx.operator, self.report is not None
+        may_sign, may_export = (
+            operator.may(Permission.SIGN_REPORTS),
+            operator.may(Permission.EXPORT),
+        )
+        self.sign_button.setEnabled(shown and may_sign)
+        self.pdf_button.setEnabled(shown and may_export and self._is_pdf())
+        self.csv_button.setEnabled(shown and may_export)
+        reasons = [text for ok, text in ((may_sign, NO_SIGN), (may_export, NO_EXPORT)) if not ok]
+        self.rights.setText(" ".join(reasons) if operator.logged_on else "")
+        self.rights.setVisible(bool(self.rights.text()))
+
+    def _is_pdf(self) -> bool:
+        return self.report is not None and self.report.record.format == "pdf"
+
+    def say(self, text: str, failed: bool = False) -> None:
+        """The status line of the shown report (hidden while empty)."""
+        self.message.setText(text)
+        self.message.setToolTip("")
+        self.message.setVisible(bool(text))
+        set_property(self.message, "result", "failed" if failed else "")
+
+    # -- signing --------------------------------------------------------------------------------
+    def open_sign_dialog(self) -> SignDialog | None:
+        """Ask the logged-on user for the meaning and their password (None when not allowed)."""
+        report = self.report
+        if report is None or not self.ctx.require_login():
+            return None
+        if not self.ctx.operator.may(Permission.SIGN_REPORTS):
+            self.say(f"✖ {NO_SIGN}", True)
+            return None
+        operator = self.ctx.operator
+        signer = f"{operator.full_name or operator.username} ({operator.username})"
+        text = f"{self.title.text()}\nSHA-256 {grouped_hash(report.base.content_hash)}"
+        dialog = SignDialog(signer, text, self.ctx.touch, self)
+        username = operator.username
+        dialog.sign_requested.connect(lambda meaning, pw: self._sign(dialog, username, meaning, pw))
+        dialog.setModal(True)
+        dialog.show()
+        self.sign_dialog = dialog
+        return dialog
+
+    def _sign(self, dialog: SignDialog, username: str, meaning: str, password: str) -> None:
+        report, service, folder = self.report, self.service, self.folder
+        if report is None or self.ctx.user != username:
+            dialog.refused("the logged-on user changed; open the dialog again")
+            return
+        station = self.ctx.security.station
+        self.ctx.workers.submit(
+            lambda: jobs.sign(service, folder, report, (username, password), meaning, station),
+            lambda signed: self._signed(dialog, signed),
+            lambda exc: dialog.refused(str(exc)),
+            context=dialog,
+            name="report-sign",
+        )
+
+    def _signed(self, dialog: SignDialog, report: ReportFile) -> None:
+        dialog.accept()
+        self.sign_dialog = None
+        self.show_file(report)
+        where = "kept in the report folder" if report.path is not None else "recorded"
+        self.say(f"✔ signed; signed copy #{report.record.id} {where}")
+        self.message.setToolTip(str(report.path or ""))
+        self.signed.emit(report)
+
+    # -- exporting ------------------------------------------------------------------------------
+    def suggested_name(self, fmt: str) -> str:
+        """The file name offered in the save dialog."""
+        if self.report is None:
+            return f"report.{fmt}"
+        record = self.report.record
+        name = record.file_name or f"report-{self.report.base.id}.pdf"
+        if record.is_signed_copy:
+            name = signed_name(name, record.content_hash)
+        return str(Path(name).with_suffix(f".{fmt}"))
+
+    def ask_export(self, fmt: str) -> None:
+        """Ask where to write the shown report as PDF or CSV, then write it."""
+        if self.report is None:
+            return
+        path = self.save_path(self, fmt, self.suggested_name(fmt))
+        if path is not None:
+            self.export_to(path, fmt)
+
+    def export_to(self, path: Path, fmt: str) -> None:
+        """Write the shown PDF byte for byte, or the same report as CSV (in a worker)."""
+        report, service, user = self.report, self.service, self.ctx.user
+        if report is None or not self.ctx.require_login():
+            return
+        work = jobs.export_pdf if fmt == "pdf" else jobs.export_csv
+        self.say(f"writing {path}…")
+        self.ctx.workers.submit(
+            lambda: work(service, report, path, user),
+            self._exported,
+            lambda exc: self.say(f"✖ export refused: {exc}", True),
+            context=self,
+            name="report-export",
+        )
+
+    def _exported(self, path: Path) -> None:
+        self.say(f"✔ written to {path.name}")
+        self.message.setToolTip(str(path))
+        self.exported.emit(path)
