@@ -1,4 +1,8 @@
-"""``controldeck collect``, ``status`` and ``tags``."""
+"""``controldeck collect``, ``status`` and ``tags``.
+
+``status`` also shows the energy warnings of the last 24 hours (:mod:`core.analytics.energy.checks`):
+meters without an emission factor, negative sub-metering remainders, an invalid ``[energy]``.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ import logging
 import signal
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from core.cli.output import write_json, write_table
 from core.config import load_config
@@ -80,10 +84,18 @@ def status_report(config_path: Path) -> dict[str, Any]:
             "spool": _spool_on_disk(historian.spool_dir),
             "processes": processes,
             "quarantine": _by_reason(quarantined),
+            "energy": _energy_status(historian),
         }
     finally:
         historian.close()
     return report
+
+
+def _energy_status(historian: Historian) -> dict[str, Any]:
+    """Energy configuration and metering warnings (loaded on demand: numpy-heavy)."""
+    from core.analytics.energy.checks import energy_status
+
+    return energy_status(historian)
 
 
 def _spool_on_disk(directory: Path) -> dict[str, Any]:
@@ -117,6 +129,7 @@ def cmd_status(args: argparse.Namespace, **_: Any) -> int:
         f"spool: {report['spool']['files']} file(s), {report['spool']['bytes']} bytes on disk\n"
     )
     out.write(f"quarantine (latest 1000): {report['quarantine'] or 'empty'}\n")
+    _write_energy(out, report["energy"])
     for name, proc in report["processes"].items():
         age = (now_ns() - proc["updated_ns"]) / NS_PER_S
         out.write(f"\n{name}: updated {age:.0f} s ago, store online={proc['store']['online']}\n")
@@ -130,6 +143,16 @@ def cmd_status(args: argparse.Namespace, **_: Any) -> int:
                 f"driver {drv['name']} ({drv['kind']}): {drv['state']} {drv.get('last_error', '')}\n"
             )
     return 0
+
+
+def _write_energy(out: TextIO, energy: dict[str, Any]) -> None:
+    subs = f", {len(energy['submeters'])} sub-meter(s)" if energy["submeters"] else ""
+    out.write(
+        f"energy (last {energy['window_h']} h): {energy['meters']} meter(s){subs}, "
+        f"{len(energy['warnings'])} warning(s)\n"
+    )
+    for line in energy["warnings"]:
+        out.write(f"  warning: {line}\n")
 
 
 def cmd_tags(args: argparse.Namespace, **_: Any) -> int:

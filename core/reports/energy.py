@@ -4,7 +4,8 @@ The figures come from :class:`core.analytics.energy.EnergyService` (trapezoids a
 local calendar periods, versioned emission factors with their sources). Emissions are split
 by GHG Protocol scope: fuels burnt on site (natural gas, diesel...) are scope 1, purchased
 electricity, heat, steam and cooling are scope 2 (location-based unless a market factor was
-configured).
+configured). Totals count each kWh once: main meters, with sub-meters as a breakdown of their
+parent (see :mod:`core.analytics.energy.submeter`).
 """
 
 from __future__ import annotations
@@ -75,19 +76,21 @@ def build_energy(
 
 
 def scope_totals(meters: Sequence[MeterReport]) -> list[ScopeTotal]:
-    """Scope 1 and scope 2 sums (a scope without meters is left out)."""
+    """Scope 1 and scope 2 sums of the main meters (a sub-meter's kWh is part of its parent's,
+    which has the same carrier); a scope without meters is left out."""
     out = []
     for scope in (1, 2):
         mine = [m for m in meters if scope_of(m.carrier) == scope]
         if not mine:
             continue
+        main = [m for m in mine if not m.parent]
         out.append(
             ScopeTotal(
                 scope,
                 SCOPE_LABELS[scope],
                 tuple(sorted({m.carrier for m in mine})),
-                _sum([m.kwh for m in mine]),
-                _sum([m.co2e_kg for m in mine]),
+                _sum([m.kwh for m in main]),
+                _sum([m.co2e_kg for m in main]),
             )
         )
     return out

@@ -62,6 +62,7 @@ def device_block(data: EnergyData) -> Block:
             m.co2e_kg,
             m.factor,
             m.factor_source,
+            m.parent,
         )
         for m in data.meters
     ]
@@ -69,12 +70,47 @@ def device_block(data: EnergyData) -> Block:
         "energy_devices",
         "Energy and CO2e per device",
         ("device", "area", "site", "carrier", "scope", "kwh", "quantity", "unit", "co2e_kg",
-         "kg_per_unit", "factor_source"),
+         "kg_per_unit", "factor_source", "parent"),
         rows,
-        ("", "", "", "", "d", KWH, KWH, "", KG, FACTOR, ""),
-        (1.0, 1.0, 0.9, 1.0, 0.6, 0.9, 0.9, 0.5, 0.9, 0.8, 3.0),
-        note="kWh from the meter's counter when it has one, else from its active power.",
+        ("", "", "", "", "d", KWH, KWH, "", KG, FACTOR, "", ""),
+        (1.0, 1.0, 0.9, 1.0, 0.6, 0.9, 0.9, 0.5, 0.9, 0.8, 2.3, 0.7),
+        note="kWh from the meter's counter when it has one, else from its active power. A "
+        "meter with a parent is a sub-meter: its kWh is part of the parent's.",
     )  # fmt: skip
+
+
+def submeter_block(data: EnergyData) -> Block:
+    """Each meter with sub-meters: its kWh, theirs and the unmetered remainder."""
+    by_device = {m.device: m for m in data.meters}
+    rows = [
+        (
+            m.device,
+            m.kwh,
+            ", ".join(m.submeters),
+            _sub_kwh([by_device[d].kwh for d in m.submeters]),
+            m.remainder_kwh,
+            m.remainder_co2e_kg,
+            "check wiring / feeds_from" if m.remainder_flagged else "",
+        )
+        for m in data.meters
+        if m.submeters
+    ]
+    return table(
+        "energy_submeters",
+        "Sub-metering: breakdown and unmetered remainder",
+        ("meter", "kwh", "submeters", "submeters_kwh", "remainder_kwh", "remainder_co2e_kg",
+         "flag"),
+        rows,
+        ("", KWH, "", KWH, KWH, KG, ""),
+        (1.0, 1.0, 2.6, 1.1, 1.1, 1.1, 1.6),
+        note="Sub-meters are part of their parent's kWh: totals count the main meters only; "
+        "an area counts each meter's own share (a parent's remainder).",
+    )  # fmt: skip
+
+
+def _sub_kwh(values: list[float | None]) -> float | None:
+    known = [v for v in values if v is not None]
+    return float(sum(known)) if known else None
 
 
 def group_block(key: str, title: str, groups: list[GroupReport]) -> Block:
@@ -131,6 +167,10 @@ def factor_block(data: EnergyData) -> Block:
     )  # fmt: skip
 
 
+def _submeters(data: EnergyData) -> tuple[Block, ...]:
+    return (submeter_block(data),) if any(m.submeters for m in data.meters) else ()
+
+
 def energy_sections(data: EnergyData) -> list[Section]:
     """The chapters of an energy report."""
     if not data.meters:
@@ -141,7 +181,7 @@ def energy_sections(data: EnergyData) -> list[Section]:
     )
     return [
         Section("Energy and emissions", (scope_block(data), *notes)),
-        Section("Per device", (device_block(data),), 1),
+        Section("Per device", (device_block(data), *_submeters(data)), 1),
         Section(
             "Per area and site",
             (

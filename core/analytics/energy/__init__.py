@@ -9,7 +9,9 @@ Pure functions over numpy arrays:
 - :class:`IntensitySeries` — an hourly grid carbon intensity.
 
 Store side: :class:`EnergyService` (meters, cache, factors) over a :class:`SampleSource`
-(:class:`HistorianSource` or :class:`ArraySource`).
+(:class:`HistorianSource` or :class:`ArraySource`). Sub-metering (``feeds_from``): totals count
+main meters, sub-meters are a breakdown with an unmetered remainder (:mod:`.hierarchy`,
+:mod:`.submeter`).
 """
 
 from core.analytics.energy.cache import EnergyCache

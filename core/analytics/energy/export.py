@@ -1,4 +1,8 @@
-"""An energy report as JSON-ready data and as CSV rows (CLI, HMI export, report builders)."""
+"""An energy report as JSON-ready data and as CSV rows (CLI, HMI export, report builders).
+
+Every meter says its ``parent`` (null: a main meter, counted in the totals) and, when it has
+sub-meters, its ``remainder_kwh``; ``hierarchy`` nests the sub-meters under their parents.
+"""
 
 from __future__ import annotations
 
@@ -33,7 +37,11 @@ CSV_COLUMNS = (
     "method",
     "coverage",
     "factor_source",
+    "parent",
+    "remainder_kwh",
 )
+"""``parent``: the meter upstream in the report (empty: a main meter, counted in the totals);
+``remainder_kwh``: of a meter with sub-meters, its kWh less theirs."""
 
 
 def _round(value: float | None, digits: int = 6) -> float | None:
@@ -66,6 +74,8 @@ def period_dict(row: PeriodEnergy, unit: str) -> dict[str, Any]:
         "factor": row.factor.kg_per(unit) if row.factor else None,
         "factor_source": row.factor.label if row.factor else "no emission factor",
         "coverage": round(row.coverage, 6),
+        "remainder_kwh": _round(row.remainder_kwh),
+        "remainder_co2e_kg": _round(row.remainder_co2e_kg),
     }
 
 
@@ -97,16 +107,23 @@ def meter_dict(meter: MeterReport) -> dict[str, Any]:
             for e in meter.events
         ],
         "unattributed": _round(meter.unattributed),
+        "feeds_from": meter.feeds_from or None,
+        "parent": meter.parent or None,
+        "submeters": meter.submeters,
+        "remainder_kwh": _round(meter.remainder_kwh),
+        "remainder_co2e_kg": _round(meter.remainder_co2e_kg),
+        "remainder_flagged": meter.remainder_flagged,
         "warnings": meter.warnings,
         "periods": [period_dict(p, unit) for p in meter.periods],
     }
 
 
 def group_dict(found: GroupReport) -> dict[str, Any]:
-    """An area, site or the plant: kWh and CO2e per period."""
+    """An area, site or the plant: kWh and CO2e per period, each kWh counted once."""
     return {
         found.kind: found.name,
         "devices": found.devices,
+        "main_meters": found.main_meters,
         "kwh": _round(found.kwh),
         "co2e_kg": _round(found.co2e_kg),
         "periods": [
@@ -130,7 +147,24 @@ def report_dict(report: EnergyReport) -> dict[str, Any]:
         "areas": [group_dict(g) for g in report.areas],
         "sites": [group_dict(g) for g in report.sites],
         "total": group_dict(report.plant),
+        "hierarchy": hierarchy(report),
     }
+
+
+def hierarchy(report: EnergyReport) -> list[dict[str, Any]]:
+    """The main meters, each with its sub-meters (nested) and its unmetered remainder."""
+    by_device = {m.device: m for m in report.meters}
+
+    def node(meter: MeterReport) -> dict[str, Any]:
+        return {
+            "device": meter.device,
+            "kwh": _round(meter.kwh),
+            "remainder_kwh": _round(meter.remainder_kwh),
+            "remainder_flagged": meter.remainder_flagged,
+            "submeters": [node(by_device[d]) for d in meter.submeters],
+        }
+
+    return [node(m) for m in report.meters if not m.parent]
 
 
 def context(report: EnergyReport) -> dict[str, Any]:
@@ -175,4 +209,6 @@ def _figures(row: dict[str, Any], meter: dict[str, Any]) -> list[Any]:
         meter["method"],
         row.get("coverage", ""),
         row["factor_source"],
+        meter["parent"] or "",
+        row["remainder_kwh"],
     ]

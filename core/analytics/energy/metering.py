@@ -47,9 +47,17 @@ class MeterCalculator:
     intensity: IntensitySeries | None = None
 
     def report(
-        self, meter: Meter, found: Sequence[Period], area: str, site: str, region: str
+        self,
+        meter: Meter,
+        found: Sequence[Period],
+        area: str,
+        site: str,
+        region: str,
+        supply_site: str | None = None,
     ) -> MeterReport:
-        """The meter's energy per period, with CO2e of its site/region."""
+        """The meter's energy per period, with CO2e of its site/region (a sub-meter's factor:
+        of ``supply_site``, its main meter's site, and ``region``, that site's region)."""
+        priced_site = site if supply_site is None else supply_site
         intervals = [(p.start_ns, p.end_ns) for p in found]
         target = "kWh" if is_energy(meter.quantity_unit) else meter.quantity_unit
         power = self.totals(meter, "power", intervals)
@@ -59,7 +67,7 @@ class MeterCalculator:
         rows = []
         for k, period in enumerate(found):
             factor = self.factors.select(
-                meter.carrier, local(period.start_ns, self.zone).date(), site, region, target
+                meter.carrier, local(period.start_ns, self.zone).date(), priced_site, region, target
             )
             rows.append(_row(meter, period, k, target, factor, primary, counter, power))
         share = None

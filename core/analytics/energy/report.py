@@ -4,12 +4,16 @@
 both a counter and power tags, both totals are shown with ``difference_pct`` =
 (power - counter) / counter x 100. CO2e is quantity x factor of the period's start date, or
 hour by hour with a grid-intensity series.
+
+Groups add each kWh once: a sub-meter's energy is part of its parent's, so the plant and the
+sites add their main meters and an area adds each meter's own share (:meth:`MeterReport.own`,
+a parent's unmetered remainder); see :mod:`.submeter`.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from core.analytics.energy.curve import Gap
@@ -34,6 +38,10 @@ class PeriodEnergy:
     factor: EmissionFactor | None
     coverage: float
     """Share of the period covered by bridged samples of the primary method (0..1)."""
+    remainder_kwh: float | None = None
+    """Of a meter with sub-meters: kWh less what they measured (the unmetered remainder)."""
+    remainder_co2e_kg: float | None = None
+    """CO2e less the sub-meters' CO2e."""
 
     @property
     def difference_pct(self) -> float | None:
@@ -64,6 +72,14 @@ class MeterReport:
     """The cumulative counters that measure the device (added when several channels/phases)."""
     power_tags: list[str] = field(default_factory=list)
     """The active-power tags integrated beside the counter."""
+    feeds_from: str = ""
+    """The configured parent meter (``feeds_from``); empty for a main meter."""
+    parent: str = ""
+    """The nearest upstream meter in this report; empty: counted at the top level."""
+    submeters: list[str] = field(default_factory=list)
+    """The meters in this report whose parent this is (a breakdown of its kWh)."""
+    remainder_flagged: bool = False
+    """The sub-meters measured more than this meter beyond the tolerance (wiring/config)."""
 
     @property
     def quantity(self) -> float | None:
@@ -94,6 +110,28 @@ class MeterReport:
     def co2e_kg(self) -> float | None:
         """CO2e over all periods (None when no period had a factor)."""
         return sum_known([p.co2e_kg for p in self.periods])
+
+    @property
+    def remainder_kwh(self) -> float | None:
+        """Unmetered remainder over all periods (None without sub-meters)."""
+        return sum_known([p.remainder_kwh for p in self.periods]) if self.submeters else None
+
+    @property
+    def remainder_co2e_kg(self) -> float | None:
+        """CO2e of the unmetered remainder (None without sub-meters)."""
+        return sum_known([p.remainder_co2e_kg for p in self.periods]) if self.submeters else None
+
+    def own(self, k: int) -> tuple[float | None, float | None]:
+        """(kWh, kg CO2e) of period ``k`` not measured by a sub-meter: all of a leaf's, the
+        remainder of a parent's."""
+        row = self.periods[k]
+        if self.submeters:
+            return row.remainder_kwh, row.remainder_co2e_kg
+        return row.kwh, row.co2e_kg
+
+    def gross(self, k: int) -> tuple[float | None, float | None]:
+        """(kWh, kg CO2e) the meter measured in period ``k``."""
+        return self.periods[k].kwh, self.periods[k].co2e_kg
 
     @property
     def factor(self) -> float | None:
@@ -144,13 +182,15 @@ def _single_factor(periods: Sequence[PeriodEnergy], unit: str) -> float | None:
 
 @dataclass(frozen=True)
 class GroupReport:
-    """The sum of several meters (an area, a site, the plant) per period."""
+    """The energy of several meters (an area, a site, the plant) per period, each kWh once."""
 
     kind: str
     name: str
     devices: list[str]
     periods: list[tuple[Period, float | None, float | None]]
     """(period, kWh, kg CO2e) per period."""
+    main_meters: list[str] = field(default_factory=list)
+    """The group's meters not fed from another meter of the group."""
 
     @property
     def kwh(self) -> float | None:
@@ -163,22 +203,31 @@ class GroupReport:
         return sum_known([c for _, _, c in self.periods])
 
 
-def group(kind: str, name: str, meters: Sequence[MeterReport]) -> GroupReport:
-    """Add meters period by period (they share the same periods)."""
+Figure = Callable[[MeterReport, int], tuple[float | None, float | None]]
+"""(kWh, kg CO2e) of a meter in period ``k``: :meth:`MeterReport.gross` or ``.own``."""
+
+
+def group(
+    kind: str,
+    name: str,
+    meters: Sequence[MeterReport],
+    counted: Sequence[MeterReport] | None = None,
+    figure: Figure = MeterReport.gross,
+) -> GroupReport:
+    """Add the ``counted`` meters' figures period by period (default: every meter, gross);
+    ``meters`` are all the group's members (they share the same periods)."""
     if not meters:
         return GroupReport(kind, name, [], [])
+    adding = list(meters if counted is None else counted)
+    names = {m.device for m in meters}
     rows = []
     for k, period in enumerate(meters[0].periods):
-        kwh = sum_known([m.periods[k].kwh for m in meters])
-        co2e = sum_known([m.periods[k].co2e_kg for m in meters])
-        rows.append((period.period, kwh, co2e))
-    return GroupReport(kind, name, [m.device for m in meters], rows)
-
-
-def groups(kind: str, meters: Sequence[MeterReport]) -> list[GroupReport]:
-    """One group per distinct area or site (``kind``: ``area`` or ``site``)."""
-    names = sorted({getattr(m, kind) for m in meters})
-    return [group(kind, n, [m for m in meters if getattr(m, kind) == n]) for n in names]
+        values = [figure(m, k) for m in adding]
+        rows.append(
+            (period.period, sum_known([v[0] for v in values]), sum_known([v[1] for v in values]))
+        )
+    main = [m.device for m in meters if m.parent not in names]
+    return GroupReport(kind, name, [m.device for m in meters], rows, main)
 
 
 def missing_factors(meters: Sequence[MeterReport]) -> list[str]:

@@ -17,19 +17,21 @@ from zoneinfo import ZoneInfo
 
 from core.analytics.energy.cache import EnergyCache
 from core.analytics.energy.factors import FactorTable, plant_table
+from core.analytics.energy.hierarchy import check_feeds, check_meters, root_of
 from core.analytics.energy.intensity import IntensitySeries
 from core.analytics.energy.metering import MeterCalculator
 from core.analytics.energy.meters import Meter, plant_meters
 from core.analytics.energy.periods import Granularity, periods
-from core.analytics.energy.report import (
-    GroupReport,
-    MeterReport,
-    group,
-    groups,
-    missing_factors,
-)
+from core.analytics.energy.report import GroupReport, MeterReport, missing_factors
 from core.analytics.energy.settings import EnergySettings, energy_section, site_regions
 from core.analytics.energy.source import HistorianSource, SampleSource
+from core.analytics.energy.submeter import (
+    area_groups,
+    attach,
+    plant_group,
+    remainder_warnings,
+    site_groups,
+)
 from core.config import ConfigError, PlantConfig
 from core.model import NS_PER_S
 from core.store.historian import Historian
@@ -40,7 +42,8 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class EnergyReport:
-    """Every selected meter, and their sums per area, site and plant, over ``[start, end)``."""
+    """Every selected meter, and their totals per area, site and plant over ``[start, end)``,
+    each sub-metered kWh counted once (see :mod:`.submeter`)."""
 
     start_ns: int
     end_ns: int
@@ -52,7 +55,8 @@ class EnergyReport:
     sites: list[GroupReport]
     plant: GroupReport
     warnings: list[str] = field(default_factory=list)
-    """Plant-level warnings (e.g. metered energy without an emission factor)."""
+    """Plant-level warnings (metered energy without an emission factor, sub-meters that
+    measured more than their parent, a parent meter without data)."""
 
 
 class EnergyService:
@@ -79,6 +83,10 @@ class EnergyService:
         self._area = {d.name: d.area for d in config.devices}
         self._site = {a.name: a.site for a in config.areas}
         self._region = site_regions(config, self.settings)
+        self.parents = check_feeds(config, self.settings)
+        """Child device -> the meter its supply comes through (``feeds_from``)."""
+        seen = {t.device for t in tag_list}
+        self.feed_warnings = check_meters(config, self.parents, self.meters, seen, self.settings)
 
     @classmethod
     def for_historian(cls, historian: Historian, **kwargs: Any) -> EnergyService:
@@ -111,7 +119,11 @@ class EnergyService:
             self.known_tags,
             self._intensity(start_ns, end_ns),
         )
-        reports = [calculator.report(m, found, *self.location(m.device)) for m in chosen]
+        reports = [
+            calculator.report(m, found, *self.location(m.device), self.supply_site(m.device))
+            for m in chosen
+        ]
+        reports = attach(reports, self.parents, self.settings.remainder_tolerance_pct)
         return EnergyReport(
             start_ns,
             end_ns,
@@ -119,10 +131,10 @@ class EnergyService:
             self.config.plant.timezone,
             self.factors.version,
             reports,
-            groups("area", reports),
-            groups("site", reports),
-            group("plant", self.config.plant.name, reports),
-            missing_factors(reports),
+            area_groups(reports),
+            site_groups(reports),
+            plant_group(self.config.plant.name, reports),
+            self.feed_warnings + missing_factors(reports) + remainder_warnings(reports),
         )
 
     def _select(self, devices: Sequence[str] | None) -> list[Meter]:
@@ -138,10 +150,21 @@ class EnergyService:
         return [by_device[d] for d in devices]
 
     def location(self, device: str) -> tuple[str, str, str]:
-        """(area, site, grid region) of a device, from ``[[devices]]``, ``[[areas]]``, ``[[sites]]``."""
+        """(area, site, grid region) of a device, from ``[[devices]]``, ``[[areas]]``,
+        ``[[sites]]``; a sub-meter's region is that of its supply (its main meter's site)."""
         area = self._area.get(device, "")
         site = self._site.get(area, "")
-        return area, site, self._region.get(site, self.settings.region)
+        supply = self.supply_site(device)
+        return (
+            area,
+            site,
+            self._region.get(site if supply is None else supply, self.settings.region),
+        )
+
+    def supply_site(self, device: str) -> str | None:
+        """The site of a sub-meter's main meter (None for a main meter)."""
+        root = root_of(device, self.parents)
+        return None if root == device else self._site.get(self._area.get(root, ""), "")
 
     def _intensity(self, start_ns: int, end_ns: int) -> IntensitySeries | None:
         conf = self.settings.grid_intensity

@@ -1,4 +1,5 @@
-"""The ``[energy]`` section of a plant file: gap limits, region, shifts, meters, grid intensity.
+"""The ``[energy]`` section of a plant file: gap limits, region, shifts, meters, grid intensity,
+sub-metering.
 
 Every key is optional; without the section, meters are discovered from the tag names and units
 of the Tasmota, Shelly and generic meter payloads (see :mod:`.meters`). Until the plant model
@@ -11,7 +12,7 @@ from __future__ import annotations
 import logging
 from datetime import time
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -20,6 +21,10 @@ from core.analytics.energy.units import UnitError, is_energy, scale
 from core.config import ConfigError, PlantConfig, validation_error
 
 log = logging.getLogger(__name__)
+
+
+METER_NAME = r"^([^\s].*)?$"
+"""A device name: empty or without leading white space."""
 
 
 class _Strict(BaseModel):
@@ -55,6 +60,8 @@ class MeterConfig(_Strict):
     """Counter wrap value in counter units (a uint32 Wh register: 4294967296)."""
     primary: Literal["auto", "counter", "power"] = "auto"
     """Which method gives ``kwh`` when both exist (``auto``: the counter)."""
+    feeds_from: str = Field(default="", pattern=METER_NAME)
+    """The meter upstream of this one (its supply comes through it); empty: a main meter."""
 
     @field_validator("quantity_unit")
     @classmethod
@@ -109,10 +116,26 @@ class EnergySettings(_Strict):
     grid_intensity: IntensityConfig | None = None
     cache_file: str = ""
     """Persist the period cache here (relative to the plant file); empty = memory only."""
+    feeds_from: dict[str, Annotated[str, Field(min_length=1)]] = Field(default_factory=dict)
+    """``[energy.feeds_from]``: device = the meter its supply comes through (sub-metering of
+    discovered meters; configured meters may say ``feeds_from`` themselves)."""
+    remainder_tolerance_pct: float = Field(default=2.0, ge=0, le=100)
+    """A parent's unmetered remainder below -tolerance x its kWh is flagged (wiring/config)."""
 
     def shift_list(self) -> list[Shift]:
         """The shifts as analytics value objects."""
         return [s.to_shift() for s in self.shifts]
+
+    def parents(self) -> dict[str, tuple[str, str]]:
+        """Child device -> (parent meter, key path where it is set), from both places."""
+        out = {
+            child: (parent, f"energy.feeds_from.{child}")
+            for child, parent in self.feeds_from.items()
+        }
+        for i, meter in enumerate(self.meters):
+            if meter.feeds_from:
+                out[meter.device] = (meter.feeds_from, f"energy.meters[{i}].feeds_from")
+        return out
 
 
 def parse_settings(raw: Any, source: str | Path) -> EnergySettings:

@@ -3,7 +3,8 @@ month or shift, with the emission factor and its source, the method (counter or 
 their difference), gaps and counter events; bar charts and a CSV export.
 
 The report is computed by :class:`core.analytics.energy.EnergyService` in a worker; the table
-and charts show its figures unchanged (see :mod:`.energy_rows`).
+and charts show its figures unchanged (see :mod:`.energy_rows`): a sub-meter names the meter it
+feeds from, a parent shows its unmetered remainder, and area/site totals count each kWh once.
 """
 
 from __future__ import annotations
@@ -71,6 +72,8 @@ def energy_columns() -> list[Column[EnergyRow]]:
         Column("Site", lambda r: r.site),
         Column("kWh", lambda r: number(r.kwh), lambda r: _key(r.kwh)),
         Column("kg CO2e", lambda r: number(r.co2e_kg), lambda r: _key(r.co2e_kg)),
+        Column("Feeds from", lambda r: r.parent),
+        Column("Unmetered kWh", lambda r: number(r.remainder_kwh), lambda r: _key(r.remainder_kwh)),
         Column(
             "Factor", lambda r: "---" if r.factor is None else f"{r.factor:.4f} {r.factor_unit}"
         ),
@@ -114,7 +117,7 @@ class EnergyView(QWidget):
         self.model: RecordTableModel[EnergyRow] = RecordTableModel(energy_columns())
         self.proxy = TextFilterProxy()
         self.proxy.setSourceModel(self.model)
-        self.table = make_table(self.proxy, "energy_table", stretch_column=6, sort_column=3)
+        self.table = make_table(self.proxy, "energy_table", stretch_column=8, sort_column=3)
         self.period_chart = AnalyticsPlot(ctx.palette, name="energy_periods")
         self.total_chart = AnalyticsPlot(ctx.palette, name="energy_totals")
         self.caption = QLabel("")

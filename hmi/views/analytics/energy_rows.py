@@ -3,6 +3,8 @@ the warnings (gaps, counter resets, method differences) and the CSV export.
 
 Pure functions over the core's report objects; every figure is the core's own (nothing is
 recomputed here except the coverage of a whole window, an hour-weighted mean of the periods').
+Device rows show a sub-meter's parent and a parent's unmetered remainder; area, site and plant
+rows are the core's totals, which count a sub-metered kWh once.
 """
 
 from __future__ import annotations
@@ -46,6 +48,10 @@ class EnergyRow:
     gap_s: float
     periods: tuple[tuple[str, float | None, float | None], ...]
     """(period label, kWh, kg CO2e) per period."""
+    parent: str = ""
+    """A sub-meter's parent meter (its kWh is part of the parent's)."""
+    remainder_kwh: float | None = None
+    """A parent's kWh not measured by its sub-meters."""
 
 
 def meter_row(meter: MeterReport) -> EnergyRow:
@@ -69,6 +75,8 @@ def meter_row(meter: MeterReport) -> EnergyRow:
         gaps=len(meter.gaps),
         gap_s=sum(g.duration_s for g in meter.gaps),
         periods=tuple((p.period.label, p.kwh, p.co2e_kg) for p in meter.periods),
+        parent=meter.parent,
+        remainder_kwh=meter.remainder_kwh,
     )
 
 
@@ -81,8 +89,10 @@ def window_coverage(meter: MeterReport) -> float | None:
 
 
 def group_row(found: GroupReport, meters: Sequence[MeterReport]) -> EnergyRow:
-    """An area's, site's or the plant's row: sums of its meters, effective factor CO2e/kWh."""
+    """An area's, site's or the plant's row: the core's totals (each kWh once), effective
+    factor CO2e/kWh; counter and power sums of its main meters (sub-meters are inside them)."""
     members = [m for m in meters if m.device in found.devices]
+    main = [m for m in members if m.device in found.main_meters]
     kwh, co2e = found.kwh, found.co2e_kg
     sources = sorted({m.factor_source for m in members})
     methods = sorted({m.primary for m in members})
@@ -97,8 +107,8 @@ def group_row(found: GroupReport, meters: Sequence[MeterReport]) -> EnergyRow:
         factor_unit="kgCO2e/kWh",
         factor_source="; ".join(sources),
         method=", ".join(methods),
-        counter=_sum(m.counter for m in members),
-        power_kwh=_sum(m.power_kwh for m in members),
+        counter=_sum(m.counter for m in main),
+        power_kwh=_sum(m.power_kwh for m in main),
         difference_pct=None,
         coverage=None,
         gaps=sum(len(m.gaps) for m in members),
