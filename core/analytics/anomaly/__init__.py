@@ -6,13 +6,15 @@ series offline (``score_series``); the score of a sample uses only samples up to
 - :class:`SeasonalRobustDetector` — seasonal residual, robust z (median/MAD);
 - :class:`EwmaCusumDetector` — EWMA baseline with a CUSUM for shifts and drift;
 - :class:`EnsembleDetector` — the default: spikes, shifts, drift, stuck sensors, noise changes;
+- :class:`DiscordDetector` — shape anomalies: the trailing window's distance to every past one;
 - :class:`IsolationForestDetector` — several aligned channels of one device.
 """
 
 from core.analytics.anomaly.base import DetectorBase, StreamDetector
-from core.analytics.anomaly.calibrate import NoveltyShaper, TailCalibrator
+from core.analytics.anomaly.calibrate import AlertFrequency, NoveltyShaper, TailCalibrator
 from core.analytics.anomaly.change import Cusum, EwmaCusumDetector, EwmaCusumSettings
 from core.analytics.anomaly.cli import run_anomalies_cli, score_csv
+from core.analytics.anomaly.discord import DiscordDetector, DiscordSettings, WindowDiscord
 from core.analytics.anomaly.ensemble import EnsembleDetector, EnsembleSettings
 from core.analytics.anomaly.multivariate import IsolationForestDetector, IsolationForestSettings
 from core.analytics.anomaly.quality import FlatlineTracker, VolatilityTracker
@@ -29,8 +31,11 @@ from core.analytics.anomaly.seasonal import (
 __all__ = [
     "DAY_NS",
     "WEEK_NS",
+    "AlertFrequency",
     "Cusum",
     "DetectorBase",
+    "DiscordDetector",
+    "DiscordSettings",
     "EnsembleDetector",
     "EnsembleSettings",
     "EwmaCusumDetector",
@@ -47,6 +52,7 @@ __all__ = [
     "StreamDetector",
     "TailCalibrator",
     "VolatilityTracker",
+    "WindowDiscord",
     "run_anomalies_cli",
     "score_csv",
 ]

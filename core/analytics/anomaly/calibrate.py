@@ -9,6 +9,12 @@ different signals onto one scale, so that one threshold serves them all.
 :class:`NoveltyShaper` makes the stream of surprises an alert stream: a sample scores by how much
 its surprise exceeds the largest surprise of the preceding ``horizon`` samples, so a lasting
 anomaly raises one alert at its onset instead of an alarm flood.
+
+:class:`AlertFrequency` discounts an alert by how often the stream has already raised alerts at
+least as strong (``weight * log10(1 + count)``, counts fading with a half-life in samples): the
+first alert of its size in a stream keeps its full score, the tenth of that size in a chattering
+stream (a pump's start-ups, a noisy utilisation signal) is damped, as ISA-18.2 asks of nuisance
+alarms.
 """
 
 from __future__ import annotations
@@ -84,19 +90,70 @@ class TailCalibrator:
         return np.where(values > threshold, tail, bulk)
 
 
+class AlertFrequency:
+    """Discount of each alert gain by the (fading) count of the stream's earlier alerts at least
+    as strong: ``max(gain - weight * log10(1 + count), 0)``.
+
+    Gains up to ``floor`` are not alerts (left as they are, not counted). Earlier alerts are kept
+    in a histogram over ``[0, cap]`` with ``resolution`` wide bins, so memory stays bounded; each
+    count halves every ``halflife`` samples.
+    """
+
+    def __init__(
+        self,
+        weight: float = 0.5,
+        halflife: float = 20_000.0,
+        cap: float = 8.0,
+        floor: float = 0.05,
+        resolution: float = 0.01,
+    ) -> None:
+        if weight < 0 or halflife <= 0 or cap <= 0 or floor < 0 or resolution <= 0:
+            raise ValueError("bad alert frequency settings")
+        self.weight = weight
+        self.floor = floor
+        self.resolution = resolution
+        self._decay = math.log(2.0) / halflife
+        self._counts = np.zeros(math.ceil(cap / resolution) + 1)
+        self._clock = 0
+        self._last_alert = 0
+
+    def push(self, gain: FloatArray) -> FloatArray:
+        """Discounted gains, then remember the alerts among ``gain``."""
+        out = np.array(gain, dtype=np.float64)
+        for i in np.flatnonzero(out > self.floor).tolist():
+            now = self._clock + i
+            self._counts *= math.exp(-self._decay * (now - self._last_alert))
+            self._last_alert = now
+            level = min(int(out[i] / self.resolution), self._counts.size - 1)
+            stronger = float(self._counts[level:].sum())
+            self._counts[level] += 1.0
+            out[i] = max(out[i] - self.weight * math.log10(1.0 + stronger), 0.0)
+        self._clock += out.size
+        return out
+
+
 class NoveltyShaper:
     """Score = ``1 - exp(-gain / tau)``, gain = how far a (capped) surprise rises above the
-    largest of the preceding ``horizon`` surprises."""
+    largest of the preceding ``horizon`` surprises, discounted by ``frequency`` when given."""
 
-    def __init__(self, horizon: int = 200, cap: float = 8.0, tau: float = 4.0) -> None:
+    def __init__(
+        self,
+        horizon: int = 200,
+        cap: float = 8.0,
+        tau: float = 4.0,
+        frequency: AlertFrequency | None = None,
+    ) -> None:
         if horizon < 1 or cap <= 0 or tau <= 0:
             raise ValueError("bad novelty shaper settings")
         self.cap = cap
         self.tau = tau
         self._recent = RollingMax(horizon)
+        self._frequency = frequency
 
     def push(self, surprise: FloatArray) -> FloatArray:
         """Scores in [0, 1] for a batch of surprises, then remember them."""
         capped = np.minimum(np.maximum(surprise, 0.0), self.cap)
         gain = np.maximum(capped - self._recent.push_preceding_max(capped), 0.0)
+        if self._frequency is not None:
+            gain = self._frequency.push(gain)
         return np.asarray(1.0 - np.exp(-gain / self.tau), dtype=np.float64)

@@ -9,7 +9,8 @@ calibrated against the stream's own history into a surprise (``-log10`` probabil
 - the short/long volatility ratio: noise growing or vanishing;
 
 plus the run-length surprise of a stuck sensor. The largest surprise becomes the score through
-the novelty shaper: one alert at the onset of an anomaly, not an alarm flood.
+the novelty shaper: one alert at the onset of an anomaly, not an alarm flood; alerts of a size
+the stream has often raised before are discounted (:class:`.AlertFrequency`).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import Self
 import numpy as np
 
 from core.analytics.anomaly.base import DetectorBase, IntArray
-from core.analytics.anomaly.calibrate import NoveltyShaper, TailCalibrator
+from core.analytics.anomaly.calibrate import AlertFrequency, NoveltyShaper, TailCalibrator
 from core.analytics.anomaly.change import Cusum
 from core.analytics.anomaly.quality import FlatlineTracker, VolatilityTracker
 from core.analytics.anomaly.rolling import FloatArray
@@ -40,6 +41,10 @@ class EnsembleSettings:
     volatility_short: int = 16
     alert_horizon: int = 200
     surprise_cap: float = 8.0
+    frequency_weight: float = 0.5
+    """Discount per decade of earlier alerts at least as strong (0 disables it)."""
+    frequency_halflife: float = 20_000.0
+    """Samples after which an earlier alert counts half."""
 
 
 class EnsembleDetector(DetectorBase):
@@ -53,7 +58,8 @@ class EnsembleDetector(DetectorBase):
         self._volatility = VolatilityTracker(s.volatility_short, s.residual.window)
         self._flatline = FlatlineTracker(s.residual.window)
         self._tails = [TailCalibrator() for _ in range(4)]
-        self._shaper = NoveltyShaper(s.alert_horizon, cap=s.surprise_cap)
+        frequency = AlertFrequency(s.frequency_weight, s.frequency_halflife, cap=s.surprise_cap)
+        self._shaper = NoveltyShaper(s.alert_horizon, cap=s.surprise_cap, frequency=frequency)
 
     def fresh(self) -> Self:
         """A new detector with the same settings."""

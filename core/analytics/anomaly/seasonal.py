@@ -17,7 +17,7 @@ from typing import Self
 import numpy as np
 
 from core.analytics.anomaly.base import DetectorBase, IntArray
-from core.analytics.anomaly.calibrate import NoveltyShaper, TailCalibrator
+from core.analytics.anomaly.calibrate import AlertFrequency, NoveltyShaper, TailCalibrator
 from core.analytics.anomaly.rolling import FloatArray, GrowableSeries, RollingWindow, push_robust_z
 
 log = logging.getLogger(__name__)
@@ -153,6 +153,9 @@ class SeasonalRobustSettings:
 
     residual: ResidualSettings = field(default_factory=ResidualSettings)
     alert_horizon: int = 200
+    frequency_weight: float = 0.5
+    """Discount per decade of earlier alerts at least as strong (0 disables it)."""
+    frequency_halflife: float = 20_000.0
 
 
 class SeasonalRobustDetector(DetectorBase):
@@ -164,7 +167,9 @@ class SeasonalRobustDetector(DetectorBase):
         self._residual = ResidualModel(self.settings.residual)
         self._level_tail = TailCalibrator()
         self._diff_tail = TailCalibrator()
-        self._shaper = NoveltyShaper(self.settings.alert_horizon)
+        s = self.settings
+        frequency = AlertFrequency(s.frequency_weight, s.frequency_halflife)
+        self._shaper = NoveltyShaper(s.alert_horizon, frequency=frequency)
 
     def fresh(self) -> Self:
         """A new detector with the same settings."""

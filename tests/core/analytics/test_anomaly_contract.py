@@ -5,11 +5,13 @@ and the stuck-sensor tracker's "novel run" rule."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from core.analytics.anomaly import (
     DetectorBase,
+    DiscordDetector,
     EnsembleDetector,
     EwmaCusumDetector,
     FlatlineTracker,
@@ -17,7 +19,7 @@ from core.analytics.anomaly import (
 )
 from tests.core.analytics.synthetic import DAY, START_NS, STEP_NS
 
-DETECTORS = [EnsembleDetector, SeasonalRobustDetector, EwmaCusumDetector]
+DETECTORS = [EnsembleDetector, SeasonalRobustDetector, EwmaCusumDetector, DiscordDetector]
 SLOW = settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 PIECES = st.sampled_from(["noise", "constant", "nan", "inf", "huge", "spikes", "zeros"])
 
@@ -95,14 +97,16 @@ def test_batch_split_never_changes_scores_on_hostile_input(
     np.testing.assert_allclose(np.concatenate(parts), make().score_series(ts, values), atol=1e-9)
 
 
-def test_a_single_long_stream_scores_causally_sample_by_sample() -> None:
+@pytest.mark.parametrize("make", [EnsembleDetector, DiscordDetector])
+def test_a_single_long_stream_scores_causally_sample_by_sample(make: type[DetectorBase]) -> None:
     rng = np.random.default_rng(11)
     n = 3 * DAY
     ts = START_NS + np.arange(n, dtype=np.int64) * STEP_NS
     values = 50 + 10 * np.sin(2 * np.pi * np.arange(n) / DAY) + rng.normal(0, 1, n)
     values[2 * DAY : 2 * DAY + 40] = values[2 * DAY]
-    whole = EnsembleDetector().score_series(ts, values)
-    detector = EnsembleDetector()
+    whole = make().score_series(ts, values)
+    assert np.any(whole > 0.0)
+    detector = make()
     one_by_one = np.concatenate(
         [detector.update(ts[i : i + 1], values[i : i + 1]) for i in range(n)]
     )

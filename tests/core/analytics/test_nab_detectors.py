@@ -10,11 +10,12 @@ import pytest
 from core.analytics.anomaly import DetectorBase, EnsembleDetector, SeasonalRobustDetector
 from core.analytics.nab import PROFILES, LabeledSeries, ScoredSeries, probation_length, score_corpus
 
-# Measured on the 18-file subset (standard / low FP / low FN): ensemble 67.0 / 58.7 / 72.7,
-# seasonal robust z 56.8 / 49.3 / 61.8. Floors leave room for numeric noise, not for regressions.
+# Measured on the 18-file subset (standard / low FP / low FN): ensemble 68.1 / 60.9 / 73.4
+# (leave-one-file-out 64.3 / 56.8 / 69.5), seasonal robust z 57.7 / 50.9 / 62.5 (53.9 / 47.1 /
+# 58.6). Floors leave room for numeric noise, not for regressions.
 FLOORS = {
-    "ensemble": (EnsembleDetector, (64.0, 55.0, 69.0)),
-    "seasonal": (SeasonalRobustDetector, (50.0, 42.0, 56.0)),
+    "ensemble": (EnsembleDetector, (67.5, 60.0, 72.5)),
+    "seasonal": (SeasonalRobustDetector, (57.0, 50.0, 62.0)),
 }
 
 
