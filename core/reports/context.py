@@ -8,7 +8,7 @@ daylight-saving change, knows exactly which instant is meant.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
@@ -44,15 +44,28 @@ class ReportContext:
         """``text`` without hardware identifiers (MAC, serials, fingerprints -> plant names)."""
         return self.security.identities.scrub(text)
 
-    def devices_in(self, area: str) -> set[str] | None:
-        """Device names of an area (None when ``area`` is empty: no restriction)."""
+    def devices_in(self, area: str) -> Container[str] | None:
+        """The devices of an area, to test names with ``in`` (devices matched by a pattern
+        such as ``zc-*`` included); None when ``area`` is empty: no restriction."""
         if not area:
             return None
-        return {d.name for d in self.config.devices if d.area == area}
+        return AreaMembers(self.config, area)
 
     def area_of(self, device: str) -> str:
-        """The configured area of a device ("" when unknown)."""
-        return next((d.area for d in self.config.devices if d.name == device), "")
+        """The configured area of a device, by name or pattern ("" when unknown)."""
+        return self.config.area_of_device(device)
+
+
+@dataclass(frozen=True)
+class AreaMembers:
+    """``device in members``: the device's area (:meth:`PlantConfig.area_of_device`) is
+    ``area``."""
+
+    config: PlantConfig
+    area: str
+
+    def __contains__(self, device: object) -> bool:
+        return isinstance(device, str) and self.config.area_of_device(device) == self.area
 
 
 def utc_text(ts_ns: int, seconds: bool = False) -> str:

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from drivers.simulator.faults import Fault, FaultKind
+from drivers.simulator.feeds import merge_feeds, read_feeds_from
 
 NAME_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_\-]*$"
 
@@ -102,6 +103,16 @@ class FaultSim(_Strict):
         )
 
 
+class SupplySim(_Strict):
+    """``[supply]``: sub-metering. A meter measures its own load plus that of every simulated
+    device whose supply comes through it (``feeds_from``)."""
+
+    plant: Path | None = None
+    """A plant file whose ``[energy.feeds_from]`` states the hierarchy (the demo's)."""
+    feeds_from: dict[str, Annotated[str, Field(min_length=1)]] = {}
+    """device = the meter its supply comes through (a mirror of the plant file's table)."""
+
+
 class SimulationConfig(_Strict):
     """A whole ``sim.toml``."""
 
@@ -111,6 +122,7 @@ class SimulationConfig(_Strict):
     opcua: OpcUaBoilerSim = OpcUaBoilerSim()
     mqtt: MqttSim = MqttSim()
     faults: list[FaultSim] = []
+    supply: SupplySim = SupplySim()
 
     @model_validator(mode="after")
     def _unique(self) -> SimulationConfig:
@@ -131,8 +143,9 @@ class SimulationConfig(_Strict):
         path = Path(path)
         with path.open("rb") as handle:
             document = tomllib.load(handle)
-        config = cls.model_validate(document)
-        return config.resolve_paths(path.parent)
+        config = cls.model_validate(document).resolve_paths(path.parent)
+        config.feeds_from()  # a missing or contradicting plant file is a configuration error
+        return config
 
     def resolve_paths(self, base: Path) -> SimulationConfig:
         """A copy whose relative file paths are taken relative to ``base``."""
@@ -144,7 +157,17 @@ class SimulationConfig(_Strict):
                     "private_key": base / opcua.private_key,
                 }
             )
-        return self.model_copy(update={"opcua": opcua})
+        supply = self.supply
+        if supply.plant is not None:
+            supply = supply.model_copy(update={"plant": base / supply.plant})
+        return self.model_copy(update={"opcua": opcua, "supply": supply})
+
+    def feeds_from(self) -> dict[str, str]:
+        """Child device -> the meter its supply comes through: the plant file's
+        ``[energy.feeds_from]`` and ``[supply.feeds_from]`` (raises ``OSError``, ``ValueError``)."""
+        plant = self.supply.plant
+        from_plant = read_feeds_from(plant) if plant is not None else {}
+        return merge_feeds(from_plant, self.supply.feeds_from, str(plant or "sim.toml"))
 
     def fault_list(self) -> tuple[Fault, ...]:
         """Every configured fault as signal-layer :class:`Fault` objects."""

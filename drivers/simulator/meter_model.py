@@ -7,6 +7,11 @@ line-to-line voltages, neutral current and the totals are computed from them, th
 ampere-hour registers integrate them, and the demand registers average them over the demand
 period. Quantity names follow the Eastron SDM630 register map; :data:`ALIASES` maps the
 single-phase SDM120 names onto phase 1.
+
+With a :class:`~drivers.simulator.supply.Supply`, a meter also measures the devices that feed
+from it: their complex power is added phase by phase to the meter's own load, and current,
+power factor and phase angle follow from the sum (so a main meter's reading is its own load plus
+its sub-meters', as in a real distribution board).
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import numpy as np
 
 from drivers.simulator.faults import Fault
 from drivers.simulator.signals import Channel, EnergyCounter, Fleet, generator, stream_id
+from drivers.simulator.supply import Supply
 
 log = logging.getLogger(__name__)
 
@@ -61,8 +67,12 @@ class MeterModel:
         t0: float = 0.0,
         rated_current_a: float = 32.0,
         utc_offset_s: float = 0.0,
+        supply: Supply | None = None,
     ) -> None:
         self.name, self.phases = name, phases
+        self._supply = supply
+        if supply is not None:
+            supply.register(name, self, meter=True)
         channels = [c for p in range(1, phases + 1) for c in _phase_channels(p, rated_current_a)]
         channels.append(Channel("frequency", 50.0, 49.99, noise=0.012, outage=0.0))
         self.fleet = Fleet(
@@ -84,18 +94,32 @@ class MeterModel:
         """Every quantity by SDM630 name; ``settings`` holds written registers (demand_period)."""
         q: dict[str, float] = {n: float(self.fleet.values(t, n)[0]) for n in self.fleet.channels}
         phases = range(1, self.phases + 1)
+        downstream = self._downstream(t)
         for p in phases:
-            volts, amps, pf = q[f"voltage_l{p}"], q[f"current_l{p}"], q[f"power_factor_l{p}"]
-            q[f"apparent_power_l{p}"] = volts * amps
-            q[f"power_l{p}"] = volts * amps * pf
-            q[f"reactive_power_l{p}"] = volts * amps * math.sqrt(max(0.0, 1.0 - pf * pf))
-            q[f"phase_angle_l{p}"] = math.degrees(math.acos(min(1.0, pf)))
+            _phase(q, p, downstream[p - 1] if q[f"voltage_l{p}"] > 0 else 0j)
         self._totals(q, phases)
         self._integrate(t, q)
         period_min = float((settings or {}).get("demand_period", 60.0))
         self._demands(t, q, period_min)
         self._last_t = t if self._last_t is None else max(t, self._last_t)
         return q
+
+    def phase_loads(self, t: float) -> list[complex]:
+        """Complex power per phase that this meter draws from its own supply at ``t``: its own
+        load (before measurement faults) plus what feeds from it."""
+        own = []
+        for p in range(1, self.phases + 1):
+            volts, amps, pf = (
+                float(self.fleet.base(t, f"{n}_l{p}")[0])
+                for n in ("voltage", "current", "power_factor")
+            )
+            own.append(_complex_power(volts, amps, pf))
+        return [a + b for a, b in zip(own, self._downstream(t), strict=True)]
+
+    def _downstream(self, t: float) -> list[complex]:
+        if self._supply is None:
+            return [0j] * self.phases
+        return self._supply.downstream(self.name, t, self.phases)
 
     def _totals(self, q: dict[str, float], phases: range) -> None:
         n = len(phases)
@@ -144,6 +168,27 @@ class MeterModel:
             q[f"max_{demand}"] = self._max_demand[demand]
         q["export_power_demand"] = 0.0
         q["max_export_power_demand"] = 0.0
+
+
+def _complex_power(volts: float, amps: float, pf: float) -> complex:
+    """``P + jQ`` of a phase (inductive) from its voltage, current and power factor."""
+    apparent = volts * amps
+    return complex(apparent * pf, apparent * math.sqrt(max(0.0, 1.0 - pf * pf)))
+
+
+def _phase(q: dict[str, float], p: int, downstream: complex) -> None:
+    """Power quantities of phase ``p``: its own load plus ``downstream``; the current and the
+    power factor follow from the sum."""
+    volts = q[f"voltage_l{p}"]
+    power = _complex_power(volts, q[f"current_l{p}"], q[f"power_factor_l{p}"]) + downstream
+    apparent = abs(power)
+    if downstream and volts > 0 and apparent > 0:
+        q[f"current_l{p}"] = apparent / volts
+        q[f"power_factor_l{p}"] = min(1.0, power.real / apparent)
+    q[f"apparent_power_l{p}"] = apparent
+    q[f"power_l{p}"] = power.real
+    q[f"reactive_power_l{p}"] = power.imag
+    q[f"phase_angle_l{p}"] = math.degrees(math.acos(min(1.0, q[f"power_factor_l{p}"])))
 
 
 _START = {"import_kwh": 1.0, "import_kvarh": 0.31, "total_kvah": 1.06, "total_ah": 4.4}

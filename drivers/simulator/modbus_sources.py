@@ -25,6 +25,7 @@ from drivers.simulator.machine_models import (
 from drivers.simulator.meter_model import MeterModel, meter_quantity
 from drivers.simulator.modbus_devices import PointSource, Value
 from drivers.simulator.signals import Channel, EnergyCounter, Fleet
+from drivers.simulator.supply import Supply
 
 log = logging.getLogger(__name__)
 
@@ -127,8 +128,10 @@ def source_for(
     faults: Sequence[Fault] = (),
     t0: float = 0.0,
     utc_offset_s: float = 0.0,
+    supply: Supply | None = None,
 ) -> tuple[PointSource, dict[str, Value]]:
-    """The simulated device for ``profile`` and the settings to preset in its writable points."""
+    """The simulated device for ``profile`` and the settings to preset in its writable points;
+    a meter measures what feeds from it in ``supply``."""
     points = profile.points
     if _has(points, unit=frozenset({"Hz"}), writable=True):
         return DriveSource(name, seed=seed, faults=faults, t0=t0), _presets(points, DRIVE_DEFAULTS)
@@ -148,6 +151,7 @@ def source_for(
             t0=t0,
             rated_current_a=32.0 if phases == 3 else 12.0,
             utc_offset_s=utc_offset_s,
+            supply=supply,
         )
         return MeterSource(model, points), _presets(points, METER_SETTINGS)
     log.info("%s: profile %s simulated with generic signals", name, profile.name)

@@ -49,10 +49,15 @@ class Family(ABC):
 
     format_name = ""
     channels: tuple[Channel, ...] = ()
+    power_channel = ""
+    """The channel with the active power (W) a device draws ('' when it draws none)."""
+    power_factor: str | float = 1.0
+    """Its power factor: a channel name or a constant."""
 
     def __init__(self, devices: Sequence[str], *, seed: int, faults: Sequence[Fault], t0: float):
         self.devices = list(devices)
         self.seed, self.t0 = seed, t0
+        self.faults = tuple(faults)
         self.fleet = Fleet(
             self.format_name, self.devices, self.channels, seed, faults=faults, t0=t0
         )
@@ -104,6 +109,8 @@ class ZerocraftrFamily(Family):
         Channel("voltage_v", 231.0, 228.0, noise=0.4, spread=1.0, minimum=0.0, outage=0.0),
     )
     CO2_KG_PER_KWH = 0.42
+    power_channel = "power_active_w"
+    power_factor = 0.9  # as in current_a below
 
     def __init__(self, count: int, *, seed: int, faults: Sequence[Fault], t0: float):
         kinds = ("press", "cnc", "compressor", "oven")
@@ -154,6 +161,8 @@ class CarbonseedFamily(Family):
         Channel("pressure", 1013.0, 1013.0, noise=0.2, spread=2.0),
     )
     FIELDS = tuple(c.name for c in channels)
+    power_channel = "power_consumption"
+    power_factor = 0.9
 
     def __init__(self, count: int, *, seed: int, faults: Sequence[Fault], t0: float):
         super().__init__(

@@ -1,7 +1,8 @@
 """Builds the simulated plant's parts from a :class:`SimulationConfig`.
 
-Modbus device servers with their presets, the OPC-UA boiler, the MQTT device families and the
-publisher settings; :func:`effective_config` applies the command-line overrides.
+Modbus device servers with their presets, the OPC-UA boiler, the MQTT device families, the
+publisher settings and the supply (which meter measures which device); :func:`effective_config`
+applies the command-line overrides.
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ from drivers.simulator.config import SimulationConfig
 from drivers.simulator.modbus_devices import ModbusDeviceServer
 from drivers.simulator.modbus_sources import source_for
 from drivers.simulator.mqtt_devices import DeviceFamily, PublisherSettings
-from drivers.simulator.mqtt_families import CarbonseedFamily, ZerocraftrFamily
+from drivers.simulator.mqtt_families import CarbonseedFamily, Family, ZerocraftrFamily
 from drivers.simulator.og_field_family import OgFieldFamily
 from drivers.simulator.opcua_boiler import BoilerServer, BoilerServerConfig
+from drivers.simulator.supply import Supply, register_families
 from drivers.simulator.tasmota_family import TasmotaFamily
 
 log = logging.getLogger(__name__)
@@ -45,8 +47,19 @@ def effective_config(
     )  # re-check the overrides
 
 
-def build_modbus_servers(config: SimulationConfig, t0: float) -> list[ModbusDeviceServer]:
-    """One server per ``[[modbus]]`` device, its writable points preset."""
+def build_supply(config: SimulationConfig) -> Supply:
+    """The sub-metering of ``config`` (``[supply]``); loads register as they are built."""
+    supply = Supply(config.feeds_from())
+    if supply.parents:
+        log.info("supply: %d device(s) feed from a meter", len(supply.parents))
+    return supply
+
+
+def build_modbus_servers(
+    config: SimulationConfig, t0: float, supply: Supply | None = None
+) -> list[ModbusDeviceServer]:
+    """One server per ``[[modbus]]`` device, its writable points preset; meters join
+    ``supply``."""
     servers = []
     for device in config.modbus:
         profile = load_profile(device.profile)
@@ -59,6 +72,7 @@ def build_modbus_servers(config: SimulationConfig, t0: float) -> list[ModbusDevi
             faults=config.fault_list(),
             t0=t0,
             utc_offset_s=config.utc_offset_s,
+            supply=supply,
         )
         server = ModbusDeviceServer(
             device.name, profile, source, host=device.host, port=device.port, unit=device.unit
@@ -88,8 +102,11 @@ def build_boiler(config: SimulationConfig, t0: float) -> BoilerServer | None:
     return BoilerServer(model, server_config)
 
 
-def build_families(config: SimulationConfig, t0: float) -> list[DeviceFamily]:
-    """The MQTT device families with the configured counts."""
+def build_families(
+    config: SimulationConfig, t0: float, supply: Supply | None = None
+) -> list[DeviceFamily]:
+    """The MQTT device families with the configured counts; the devices that feed from a meter
+    join ``supply``."""
     counts, seed, faults = config.mqtt.devices, config.seed, config.fault_list()
     families: list[DeviceFamily] = []
     if counts.zerocraftr:
@@ -102,6 +119,8 @@ def build_families(config: SimulationConfig, t0: float) -> list[DeviceFamily]:
         families.append(CarbonseedFamily(counts.carbonseed, seed=seed, faults=faults, t0=t0))
     if counts.tasmota:
         families.append(TasmotaFamily(counts.tasmota, seed=seed, faults=faults, t0=t0))
+    if supply is not None:
+        register_families(supply, [f for f in families if isinstance(f, Family)])
     return families
 
 

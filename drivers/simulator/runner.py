@@ -30,9 +30,11 @@ from drivers.simulator.plant import (
     build_boiler,
     build_families,
     build_modbus_servers,
+    build_supply,
     effective_config,
     publisher_settings,
 )
+from drivers.simulator.supply import Supply
 
 log = logging.getLogger(__name__)
 
@@ -70,8 +72,8 @@ def _broker(config: SimulationConfig, summary: SimulationSummary) -> Iterator[Br
 class _Servers:
     """The asyncio servers of a run on the simulator's own loop thread."""
 
-    def __init__(self, config: SimulationConfig, t0: float) -> None:
-        self.modbus = build_modbus_servers(config, t0)
+    def __init__(self, config: SimulationConfig, t0: float, supply: Supply) -> None:
+        self.modbus = build_modbus_servers(config, t0, supply)
         self.boiler = build_boiler(config, t0)
         self.loop = FieldLoop("simulator-loop")
         self._started: list[ModbusDeviceServer | BoilerServer] = []
@@ -109,12 +111,16 @@ def run_simulation(
 
     ``seed``, ``mqtt_devices`` (og-field devices) and ``interval`` (MQTT publish interval, s)
     override the config. ``ready`` is set once every server listens and the publisher runs.
-    Raises ``OSError`` when a server cannot listen (a port in use), after stopping the rest.
+    Raises ``OSError`` when a server cannot listen (a port in use), after stopping the rest,
+    or when ``[supply] plant`` cannot be read (``ValueError`` when it is invalid).
     """
     config = effective_config(config, seed=seed, mqtt_devices=mqtt_devices, interval=interval)
     summary = summary if summary is not None else SimulationSummary()
     t0 = time.time()
-    servers, publisher = _Servers(config, t0), _Publisher(config, t0, summary)
+    supply = build_supply(config)
+    servers = _Servers(config, t0, supply)
+    publisher = _Publisher(config, t0, summary, supply)
+    supply.check()
     with _broker(config, summary):
         try:
             servers.start()
@@ -136,12 +142,14 @@ def run_simulation(
 class _Publisher:
     """The MQTT devices of a run on a thread of their own (nothing when MQTT is off)."""
 
-    def __init__(self, config: SimulationConfig, t0: float, summary: SimulationSummary) -> None:
+    def __init__(
+        self, config: SimulationConfig, t0: float, summary: SimulationSummary, supply: Supply
+    ) -> None:
         self.simulator: MqttDeviceSimulator | None = None
         self._thread: threading.Thread | None = None
         if config.mqtt.enabled and config.mqtt.devices.total:
             self.simulator = MqttDeviceSimulator(
-                build_families(config, t0), publisher_settings(config)
+                build_families(config, t0, supply), publisher_settings(config)
             )
             summary.mqtt = self.simulator.stats
 

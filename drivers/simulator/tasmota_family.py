@@ -35,6 +35,8 @@ class TasmotaFamily(Family):
         Channel("Voltage", 231.0, 228.0, noise=0.4, spread=1.0, minimum=0.0, outage=0.0),
         Channel("Factor", 0.45, 0.96, noise=0.005, minimum=0.1, maximum=1.0),
     )
+    power_channel = "Power"
+    power_factor = "Factor"
 
     def __init__(self, count: int, *, seed: int, faults: Sequence[Fault], t0: float):
         super().__init__([f"plug{i + 1}" for i in range(count)], seed=seed, faults=faults, t0=t0)

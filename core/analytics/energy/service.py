@@ -80,7 +80,6 @@ class EnergyService:
         tag_list = list(tags)
         self.known_tags = frozenset(t.name for t in tag_list)
         self.meters = plant_meters(tag_list, self.settings)
-        self._area = {d.name: d.area for d in config.devices}
         self._site = {a.name: a.site for a in config.areas}
         self._region = site_regions(config, self.settings)
         self.parents = check_feeds(config, self.settings)
@@ -150,9 +149,10 @@ class EnergyService:
         return [by_device[d] for d in devices]
 
     def location(self, device: str) -> tuple[str, str, str]:
-        """(area, site, grid region) of a device, from ``[[devices]]``, ``[[areas]]``,
-        ``[[sites]]``; a sub-meter's region is that of its supply (its main meter's site)."""
-        area = self._area.get(device, "")
+        """(area, site, grid region) of a device, from ``[[devices]]`` (its name or a matching
+        pattern such as ``zc-*``), ``[[areas]]``, ``[[sites]]``; a sub-meter's region is that
+        of its supply (its main meter's site)."""
+        area = self.config.area_of_device(device)
         site = self._site.get(area, "")
         supply = self.supply_site(device)
         return (
@@ -164,7 +164,7 @@ class EnergyService:
     def supply_site(self, device: str) -> str | None:
         """The site of a sub-meter's main meter (None for a main meter)."""
         root = root_of(device, self.parents)
-        return None if root == device else self._site.get(self._area.get(root, ""), "")
+        return None if root == device else self._site.get(self.config.area_of_device(root), "")
 
     def _intensity(self, start_ns: int, end_ns: int) -> IntensitySeries | None:
         conf = self.settings.grid_intensity
