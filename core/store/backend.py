@@ -20,6 +20,7 @@ from sqlalchemy import Engine
 
 from core.model import NS_PER_S, QuarantineRecord, SampleBatch
 from core.store.batchops import aggregate, latest_rows
+from core.store.checkpoint import WalCheckpointer
 from core.store.dialects import Dialect, dialect_for, insert_quarantine
 from core.store.schema import ROLLUP_TABLES
 from core.store.watchdog import Watchdog
@@ -46,6 +47,7 @@ class SampleBackend:
         self._conn: Any = None
         self._newest: dict[int, int] = {}
         self._watchdog = Watchdog(write_timeout_s, self._abort, "sample-write-watchdog")
+        self._checkpointer = WalCheckpointer(engine) if self.dialect.name == "sqlite" else None
 
     # -- connection -----------------------------------------------------------------------------
     def connect(self) -> None:
@@ -61,8 +63,10 @@ class SampleBackend:
         raw.commit()
 
     def close(self) -> None:
-        """Release the connection and stop the watchdog thread (idempotent)."""
+        """Release the connection, stop the watchdog and checkpoint threads (idempotent)."""
         self._watchdog.close()
+        if self._checkpointer is not None:
+            self._checkpointer.close()
         if self._conn is not None:
             try:
                 self.dialect.release_sample_connection(self._conn)
@@ -97,6 +101,8 @@ class SampleBackend:
             raise
         finally:
             self._watchdog.disarm()
+        if self._checkpointer is not None:
+            self._checkpointer.request()
         for tag_id, ts in zip(newest.tag_ids.tolist(), newest.ts_ns.tolist(), strict=True):
             if ts > self._newest.get(tag_id, -1):
                 self._newest[tag_id] = ts

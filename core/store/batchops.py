@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -53,7 +54,11 @@ class RollupRows:
         self,
     ) -> list[tuple[int, int, float, float, int, int, float, int, int, int, float, int, float]]:
         """Rows as tuples in table column order (tag_id, bucket, vmin, vmax, tmin, tmax, ...)."""
-        cols = (
+        return list(zip(*(c.tolist() for c in self.columns()), strict=True))
+
+    def columns(self) -> tuple[npt.NDArray[Any], ...]:
+        """The arrays in table column order (tag_id, bucket, vmin, vmax, tmin, tmax, ...)."""
+        return (
             self.tag_ids,
             self.buckets,
             self.vmin,
@@ -68,7 +73,6 @@ class RollupRows:
             self.last_ts,
             self.last_value,
         )
-        return list(zip(*(c.tolist() for c in cols), strict=True))
 
 
 def arg_extreme(

@@ -18,13 +18,28 @@ from sqlalchemy import Engine
 
 from core.model import QuarantineRecord, SampleBatch
 from core.store.batchops import RollupRows
+from core.store.checkpoint import BACKSTOP_PAGES
 from core.tags import TagInfo
 
 ROLLUP_COLUMNS = "tag_id, bucket, vmin, vmax, tmin, tmax, vsum, n, n_bad, first_ts, first_value, last_ts, last_value"
+SAMPLE_CACHE_KIB = 32768
+"""Page cache of the SQLite sample connection: the newest raw, 1-minute and 1-hour pages of a
+few thousand tags stay in memory between transactions (SQLite's default is 2 MiB)."""
+DEFAULT_CACHE_SIZE = -2000
+DEFAULT_AUTOCHECKPOINT = 1000
 TAG_COLUMNS = (
     "id, name, device, unit, description, data_type, deadband, eng_min, eng_max, "
     "retention_class, origin, device_class, writable, created_ns"
 )
+
+
+_LATEST_UPSERT = (
+    " ON CONFLICT (tag_id) DO UPDATE SET ts = excluded.ts, value = excluded.value, "
+    "quality = excluded.quality WHERE excluded.ts > l.ts"
+)
+ROWS_PER_STATEMENT = 500
+"""Rows per multi-row ``VALUES`` statement on SQLite (13 x 500 binds stay under its limit of
+32,766 variables; SQLite before 3.32 allowed 999, which this release does not support)."""
 
 
 def _tag_row(t: TagInfo) -> tuple[Any, ...]:
@@ -119,9 +134,8 @@ class Dialect(ABC):
             return
         m = self.mark
         cur.executemany(
-            f"INSERT INTO latest AS l (tag_id, ts, value, quality) VALUES ({m}, {m}, {m}, {m}) "
-            "ON CONFLICT (tag_id) DO UPDATE SET ts = excluded.ts, value = excluded.value, "
-            "quality = excluded.quality WHERE excluded.ts > l.ts",
+            f"INSERT INTO latest AS l (tag_id, ts, value, quality) VALUES ({m}, {m}, {m}, {m})"
+            + _LATEST_UPSERT,
             list(zip(newest.tag_ids.tolist(), newest.ts_ns.tolist(), newest.values.tolist(),
                      newest.quality.tolist(), strict=True)),
         )  # fmt: skip
@@ -144,21 +158,59 @@ class SqliteDialect(Dialect):
     name = "sqlite"
 
     def prepare_sample_connection(self, conn: Any) -> None:
+        """``synchronous=NORMAL``; a page cache for every tag's newest pages; WAL checkpoints
+        left to :class:`core.store.checkpoint.WalCheckpointer` (this connection only as a
+        backstop)."""
         conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute(f"PRAGMA cache_size=-{SAMPLE_CACHE_KIB}")
+        conn.execute(f"PRAGMA wal_autocheckpoint={BACKSTOP_PAGES}")
 
     def release_sample_connection(self, conn: Any) -> None:
         conn.execute("PRAGMA synchronous=FULL")
+        conn.execute(f"PRAGMA cache_size={DEFAULT_CACHE_SIZE}")
+        conn.execute(f"PRAGMA wal_autocheckpoint={DEFAULT_AUTOCHECKPOINT}")
 
     def abort(self, conn: Any) -> None:
         conn.dbapi_connection.interrupt()
 
     def insert_samples(self, cur: Any, batch: SampleBatch) -> int:
-        cur.executemany(
-            "INSERT OR IGNORE INTO samples (tag_id, ts, value, quality) VALUES (?, ?, ?, ?)",
-            zip(batch.tag_ids.tolist(), batch.ts_ns.tolist(), batch.values.tolist(),
-                batch.quality.tolist(), strict=True),
-        )  # fmt: skip
-        return int(cur.rowcount)
+        columns = (batch.tag_ids, batch.ts_ns, batch.values, batch.quality)
+        return _many_rows(cur, "INSERT OR IGNORE INTO samples (tag_id, ts, value, quality)", "",
+                          [c.tolist() for c in columns])  # fmt: skip
+
+    def merge_rollups(self, cur: Any, table: str, rows: RollupRows) -> None:
+        head, _, tail = _merge_sql(table, "?", self.least, self.greatest).partition(" VALUES ")
+        _many_rows(cur, head, tail[tail.index(")") + 1 :], [c.tolist() for c in rows.columns()])
+
+    def upsert_latest(self, cur: Any, newest: SampleBatch) -> None:
+        columns = (newest.tag_ids, newest.ts_ns, newest.values, newest.quality)
+        _many_rows(cur, "INSERT INTO latest AS l (tag_id, ts, value, quality)", _LATEST_UPSERT,
+                   [c.tolist() for c in columns])  # fmt: skip
+
+
+def _many_rows(cur: Any, head: str, tail: str, columns: list[list[Any]]) -> int:
+    """``head VALUES (...), (...), ... tail`` for many rows per statement; rows changed.
+
+    Python's sqlite3 gives up the interpreter lock around every statement step, and taking it
+    back waits for whichever thread holds it (up to the 5 ms switch interval while the MQTT
+    and ingest threads decode). ``executemany`` of one row per step paid that per row; here a
+    step inserts :data:`ROWS_PER_STATEMENT` rows, with values bound exactly as before.
+    """
+    width, count = len(columns), len(columns[0]) if columns else 0
+    if count == 0:
+        return 0
+    flat: list[Any] = [None] * (width * count)
+    for index, column in enumerate(columns):
+        flat[index::width] = column
+    per = ROWS_PER_STATEMENT
+    marks = "(" + ", ".join("?" * width) + ")"
+    changed = 0
+    for start in range(0, count, per):
+        rows = min(per, count - start)
+        sql = f"{head} VALUES {', '.join([marks] * rows)}{tail}"
+        cur.execute(sql, flat[start * width : (start + rows) * width])
+        changed += max(int(cur.rowcount), 0)
+    return changed
 
 
 class PostgresDialect(Dialect):

@@ -151,7 +151,7 @@ class MqttConfig(_Strict):
     keepalive: int = Field(default=30, ge=5, le=65535)
     qos: Literal[0, 1] = 1
     clean_start: bool = False
-    protocol: Literal["3.1.1", "5"] = "3.1.1"
+    protocol: Literal["3.1.1", "5"] = "5"
     session_expiry_s: int = Field(default=7 * 24 * 3600, ge=0, le=0xFFFFFFFF)
     secondary_host: str | None = None
     secondary_port: int | None = Field(default=None, ge=1, le=65535)

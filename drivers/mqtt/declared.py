@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from drivers.base import DriverSink, DriverStatus, TagDeclaration
 
 log = logging.getLogger(__name__)
+_REMEMBERED_LISTS = 4096
 
 
 class DeclaredTags:
@@ -17,12 +18,19 @@ class DeclaredTags:
         self._source = source
         self._status = status
         self._declared: dict[str, TagDeclaration] = {}
+        self._passed: dict[int, Sequence[TagDeclaration]] = {}
+        """Lists passed on whole, by identity (formats share one list per payload layout)."""
 
     def declare(self, sink: DriverSink | None, declarations: Sequence[TagDeclaration]) -> None:
         """Pass on the declarations not declared before (a failure is counted and retried)."""
+        if self._passed.get(id(declarations)) is declarations:
+            return  # this very list went through before; the lists are not modified
         declared = self._declared  # formats repeat shared (cached) objects: try identity first
         fresh = [d for d in declarations if (known := declared.get(d.name)) is not d and known != d]
-        if not fresh or sink is None:
+        if not fresh:
+            self._remember(declarations)
+            return
+        if sink is None:
             return
         try:
             sink.declare(fresh)
@@ -30,4 +38,12 @@ class DeclaredTags:
             log.exception("mqtt %s: declaring %d tags failed", self._source, len(fresh))
             self._status.count_error("declare_failed")
             return
+        if any(d.name in declared for d in fresh):
+            self._passed.clear()  # metadata changed: a list passed before may be stale now
         declared.update((d.name, d) for d in fresh)
+        self._remember(declarations)
+
+    def _remember(self, declarations: Sequence[TagDeclaration]) -> None:
+        if len(self._passed) >= _REMEMBERED_LISTS:
+            self._passed.clear()
+        self._passed[id(declarations)] = declarations

@@ -19,18 +19,20 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from functools import partial
+from typing import Any
 
 from core.model import Quality, Reading
-from core.validation import ReadingColumns
-from drivers.base import Backoff, DriverSink, DriverStatus
+from drivers.base import DriverSink, DriverStatus
+from drivers.mqtt.batching import Batch, HandoffSettings
 from drivers.mqtt.declared import DeclaredTags
 from drivers.mqtt.formats.base import Decoded, DecodeError, PayloadFormat, Subscription
-from drivers.mqtt.inbox import AckEntry, AckGate, InboundMessage, Inbox, LinkEvent
+from drivers.mqtt.inbox import AckGate, InboundMessage, Inbox, LinkEvent
 from drivers.mqtt.presence import PresenceBook, device_of
 from drivers.mqtt.quarantine import batch_record, message_record
 from drivers.mqtt.routing import Router
+
+__all__ = ["Handoff", "HandoffSettings", "Observer"]
 
 log = logging.getLogger(__name__)
 
@@ -39,27 +41,6 @@ _LINGER_S = 0.005
 _IDLE_WAIT_S = 0.5
 _GATHER_S = 0.001
 _MAX_EMIT_FAILURES = 3
-
-
-@dataclass(frozen=True, slots=True)
-class HandoffSettings:
-    """Batching and limits of one handoff thread."""
-
-    source: str
-    max_payload_bytes: int
-    flush_interval_s: float = 0.05
-    max_batch: int = 5000
-    backoff: Backoff = field(default_factory=lambda: Backoff(base_s=0.05, cap_s=1.0))
-
-
-@dataclass(slots=True)
-class _Batch:
-    readings: ReadingColumns = field(default_factory=ReadingColumns)
-    acks: list[AckEntry] = field(default_factory=list)
-    started: float = 0.0
-
-    def __bool__(self) -> bool:
-        return bool(self.readings.tags or self.acks)  # the list itself: no Python-level len()
 
 
 class Handoff:
@@ -89,7 +70,7 @@ class Handoff:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._sink: DriverSink | None = None
-        self._batch = _Batch()
+        self._batch = Batch()
         self._last_values: dict[str, object] = {}
         self._declared = DeclaredTags(settings.source, status)
         self._present: set[str] = set(presence.snapshot())  # devices the book knows
@@ -188,9 +169,8 @@ class Handoff:
             return
         subscription, payload_format = route
         try:
-            decoded = payload_format.decode(
-                message.topic, message.payload, subscription, message.received_ns
-            )
+            decode: Any = getattr(payload_format, "decode_columns", payload_format.decode)
+            decoded = decode(message.topic, message.payload, subscription, message.received_ns)
         except DecodeError as exc:
             self._quarantine(message, exc.reason, exc.detail)
             return
@@ -215,7 +195,9 @@ class Handoff:
     def _absorb(self, decoded: Decoded, message: InboundMessage) -> None:
         if decoded.declarations:
             self._declared.declare(self._sink, decoded.declarations)
-        readings = decoded.readings
+        readings: Sequence[Reading] = (
+            decoded.readings if decoded.columns is None else decoded.columns
+        )
         if decoded.presence:
             readings = list(readings)
             for event in decoded.presence:
@@ -231,7 +213,7 @@ class Handoff:
         batch = self._batch
         if not batch:
             batch.started = self._clock()
-        batch.readings.extend(readings)
+        batch.add(readings)
         if message.qos > 0:
             batch.acks.append((message.mid, message.qos, message.generation))
 
@@ -249,7 +231,7 @@ class Handoff:
         self._gate.ack([(message.mid, message.qos, message.generation)])
 
     def _flush(self) -> None:
-        batch, self._batch = self._batch, _Batch()
+        batch, self._batch = self._batch, Batch()
         # For the comms-lost readings (a link event flushes the batch before it is handled).
         self._last_values.update(zip(batch.readings.tags, batch.readings.values, strict=True))
         self._gate.expect(len(batch.acks))

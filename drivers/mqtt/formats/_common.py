@@ -15,6 +15,8 @@ from functools import lru_cache
 from itertools import repeat
 from typing import Any
 
+import orjson
+
 from core.model import Quality, Reading
 from drivers.base import TagDeclaration
 from drivers.mqtt.formats.base import MAX_PAYLOAD_BYTES, DecodeError
@@ -52,6 +54,7 @@ STATE_WORDS: dict[str, int] = {
 
 _INT64_MIN = -(2**63)
 _INT64_MAX = 2**63 - 1
+_orjson_loads = orjson.loads
 _loads = json.JSONDecoder().decode  # what json.loads(text) calls, minus its argument checks
 _new = object.__new__
 _consume: Callable[[Iterable[None]], None] = deque[None](maxlen=0).extend
@@ -87,6 +90,25 @@ def parse_json_text(text: str) -> Any:
         raise DecodeError("too_deep", "JSON nested too deeply to parse") from None
     except ValueError as exc:  # JSONDecodeError, and ints beyond the digit limit
         raise DecodeError("invalid_json", str(exc)[:200]) from None
+
+
+def load_object_fast(payload: bytes) -> dict[str, Any]:
+    """:func:`load_object` through orjson (about 3x faster), with the same result.
+
+    orjson refuses some inputs the standard parser takes (NaN/Infinity literals, numbers
+    beyond a double, lone surrogates) and reports its own errors: anything orjson does not
+    parse into an object goes through :func:`load_object`, which decides as before. orjson
+    reads integers beyond 64 bits as floats where the standard parser keeps an int, so use
+    this only where such integers become floats anyway (leaf values, see :func:`number`).
+    """
+    if len(payload) <= MAX_PAYLOAD_BYTES:
+        try:
+            data = _orjson_loads(payload)
+        except (ValueError, TypeError):  # orjson.JSONDecodeError is a ValueError
+            data = None
+        if type(data) is dict:
+            return data
+    return load_object(payload)
 
 
 def json_type(value: object) -> str:

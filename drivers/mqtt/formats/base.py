@@ -8,11 +8,11 @@ reason; the driver quarantines it with the topic and a bounded excerpt of the pa
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, overload
 
-from core.model import Reading
+from core.model import Quality, Reading
 from drivers.base import TagDeclaration
 
 MAX_PAYLOAD_BYTES = 256 * 1024
@@ -47,13 +47,51 @@ class Subscription:
     options: Mapping[str, Any] = field(default_factory=dict)
 
 
+class LeafColumns(Sequence[Reading]):
+    """Good readings of one message sharing one timestamp, kept as a tag and a value column.
+
+    What a columnar decoder (``decode_columns``) yields: the handoff appends the columns to its
+    batch without making a :class:`Reading` per value; reading an item builds an equal one.
+    ``tags`` is usually shared by every message of the same layout: do not modify it.
+    """
+
+    __slots__ = ("tags", "ts_ns", "values")
+
+    def __init__(self, tags: Sequence[str], values: Sequence[Any], ts_ns: int | None) -> None:
+        self.tags = tags
+        self.values = values
+        self.ts_ns = ts_ns
+
+    def __len__(self) -> int:
+        return len(self.tags)
+
+    @overload
+    def __getitem__(self, index: int) -> Reading: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Reading]: ...
+
+    def __getitem__(self, index: int | slice) -> Reading | list[Reading]:
+        if isinstance(index, slice):
+            return list(self)[index]
+        return Reading(self.tags[index], self.values[index], self.ts_ns, Quality.GOOD)
+
+    def __iter__(self) -> Iterator[Reading]:
+        ts_ns = self.ts_ns
+        return (
+            Reading(t, v, ts_ns, Quality.GOOD) for t, v in zip(self.tags, self.values, strict=True)
+        )
+
+
 @dataclass(slots=True)
 class Decoded:
-    """What one message yielded."""
+    """What one message yielded (``columns``: its readings in columnar form, see
+    :class:`LeafColumns`; then ``readings`` is empty)."""
 
     readings: list[Reading] = field(default_factory=list)
     declarations: list[TagDeclaration] = field(default_factory=list)
     presence: list[Presence] = field(default_factory=list)
+    columns: LeafColumns | None = None
 
 
 class PayloadFormat(Protocol):

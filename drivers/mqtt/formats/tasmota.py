@@ -30,15 +30,16 @@ from typing import Any
 from drivers.base import TagDeclaration
 from drivers.mqtt.formats import _timestamps
 from drivers.mqtt.formats._common import (
-    Leaf,
+    STATE_WORDS,
     declaration,
     flatten,
-    load_object,
+    load_object_fast,
     payload_text,
     readings_at,
 )
 from drivers.mqtt.formats._options import OptionsCache, option, topic_device
-from drivers.mqtt.formats.base import Decoded, DecodeError, Presence, Subscription
+from drivers.mqtt.formats._plan import Plan
+from drivers.mqtt.formats.base import Decoded, DecodeError, LeafColumns, Presence, Subscription
 
 _TELEMETRY = ("SENSOR", "STATE")
 _SKIP = frozenset({"Time"})
@@ -107,37 +108,46 @@ def _sensor_units(data: dict[str, Any]) -> dict[str, str]:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class _Layout:
+    plan: Plan
+    units: dict[str, str]
+    tags: tuple[str, ...]
+    declarations: list[TagDeclaration]
+
+
 _CACHE_LIMIT = 4096
 _TIMES: dict[tuple[str, tzinfo], int] = {}
 """Parsed ``Time`` texts (bounded; cleared when full)."""
-_Layout = tuple[list[str], list[str], dict[str, str], tuple[str, ...], list[TagDeclaration]]
 _LAYOUTS: dict[str, _Layout] = {}
-"""Per device: the leaf paths, keys and units of its last message, its tags and declarations."""
+"""Per device: the flattening plan of its last message's shape, its tags and declarations."""
 
 
-def _layout(
-    device: str, leaves: list[Leaf], units: dict[str, str]
-) -> tuple[tuple[str, ...], list[TagDeclaration]]:
-    """Tag names and unit declarations of a message's leaves (a device repeats its layout).
+def _layout(device: str, data: dict[str, Any], units: dict[str, str]) -> tuple[_Layout, list[Any]]:
+    """The device's layout for ``data`` and the payload's leaf values.
 
-    The declarations list is shared by every message of the same layout: do not modify it.
+    A device repeats its layout, so the last one's plan usually extracts the values directly;
+    otherwise the payload is flattened and its layout recorded. The declarations list is
+    shared by every message of the same layout: do not modify it.
     """
-    paths = [leaf[0] for leaf in leaves]
-    keys = [leaf[1] for leaf in leaves]  # {"a.b": 1} and {"a": {"b": 1}} share a path
     known = _LAYOUTS.get(device)
-    if known is not None and known[0] == paths and known[1] == keys and known[2] is units:
-        return known[3], known[4]
+    if known is not None and known.units is units:
+        values = known.plan.extract(data)
+        if values is not None:
+            return known, values
+    leaves = flatten(data, [], skip=_SKIP)
+    plan = Plan(data, leaves, STATE_WORDS, _SKIP)
     prefix = device + "/"
     declarations = []
-    for path, key, _value in leaves:
+    for path, key in zip(plan.paths, plan.keys, strict=True):
         unit = ENERGY_UNITS.get(key) if path.startswith("ENERGY.") else units.get(key)
         if unit:
             declarations.append(declaration(prefix + path, unit, device))
-    tags = tuple(prefix + path for path in paths)
+    layout = _Layout(plan, units, tuple(prefix + path for path in plan.paths), declarations)
     if len(_LAYOUTS) >= _CACHE_LIMIT:
         _LAYOUTS.clear()
-    _LAYOUTS[device] = (paths, keys, units, tags, declarations)
-    return tags, declarations
+    _LAYOUTS[device] = layout
+    return layout, [leaf[2] for leaf in leaves]
 
 
 class TasmotaFormat:
@@ -147,6 +157,17 @@ class TasmotaFormat:
 
     def decode(self, topic: str, payload: bytes, sub: Subscription, received_ns: int) -> Decoded:
         """Decode one ``SENSOR``, ``STATE`` or ``LWT`` message (other Tasmota kinds: ignored)."""
+        decoded = self.decode_columns(topic, payload, sub, received_ns)
+        columns = decoded.columns
+        if columns is not None:
+            decoded.readings = readings_at(columns.tags, columns.values, columns.ts_ns)
+            decoded.columns = None
+        return decoded
+
+    def decode_columns(
+        self, topic: str, payload: bytes, sub: Subscription, received_ns: int
+    ) -> Decoded:
+        """As :meth:`decode`, with a telemetry message's readings as :class:`LeafColumns`."""
         opts = _OPTIONS.get(sub.options)
         levels = topic.split("/")
         device = self._device(levels, opts)
@@ -155,12 +176,12 @@ class TasmotaFormat:
             return self._lwt(device, payload)
         if kind not in _TELEMETRY:
             return Decoded()
-        data = load_object(payload)
+        data = load_object_fast(payload)
         ts_ns = self._time(data.get("Time"), opts.zone)
-        leaves = flatten(data, [], skip=_SKIP)
-        tags, declarations = _layout(device, leaves, _sensor_units(data))
-        readings = readings_at(tags, [leaf[2] for leaf in leaves], ts_ns)
-        return Decoded(readings=readings, declarations=declarations)
+        layout, values = _layout(device, data, _sensor_units(data))
+        return Decoded(
+            declarations=layout.declarations, columns=LeafColumns(layout.tags, values, ts_ns)
+        )
 
     @staticmethod
     def _device(levels: list[str], opts: _Options) -> str:

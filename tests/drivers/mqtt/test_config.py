@@ -45,7 +45,7 @@ def test_defaults_and_subscription_options() -> None:
         1883,
         1,
         False,
-        "3.1.1",
+        "5",
     )
     assert config.client_id == default_client_id("site")
     assert config.endpoints == [("127.0.0.1", 1883)]

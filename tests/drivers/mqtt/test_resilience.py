@@ -78,7 +78,8 @@ def test_full_sink_is_retried_and_an_overflowing_inbox_is_redelivered(
     monkeypatch.setattr("drivers.mqtt.driver.fast_read", lambda *args: False)
     sink = RecordingSink()
     sink.refuse = True
-    driver = _start(mqtt_config(broker, tmp_path, test_format, inbox_limit=10), test_format, sink)
+    config = mqtt_config(broker, tmp_path, test_format, inbox_limit=10, protocol="3.1.1")
+    driver = _start(config, test_format, sink)  # 3.1.1: the broker's window, not ours
     publisher = Publisher(broker)
     publisher.publish("plant/dev/data", json.dumps({"seq": 0}))
     wait_until(lambda: sink.refused_emits >= 1, what="the handoff is retrying a refused batch")
@@ -103,7 +104,8 @@ def test_a_full_inbox_holds_the_broker_back_with_the_fast_reader(
     so nothing is refused or redelivered, and everything arrives once the sink takes again."""
     sink = RecordingSink()
     sink.refuse = True
-    driver = _start(mqtt_config(broker, tmp_path, test_format, inbox_limit=10), test_format, sink)
+    config = mqtt_config(broker, tmp_path, test_format, inbox_limit=10, protocol="3.1.1")
+    driver = _start(config, test_format, sink)  # 3.1.1: the broker's window, not ours
     publisher = Publisher(broker)
     publisher.publish("plant/dev/data", json.dumps({"seq": 0}))
     wait_until(lambda: sink.refused_emits >= 1, what="the handoff is retrying a refused batch")
