@@ -1,11 +1,11 @@
 """The OPC-UA driver: one server (with an optional failover endpoint) on the shared field loop.
 
 Life of a connection:
-
 * connect (with :class:`~drivers.base.Backoff` between failed attempts, alternating between
   the primary and the secondary endpoint), resolve nodes, declare tags, subscribe;
-* while connected, data-change notifications are collected for up to 50 ms and emitted as
-  one batch (``source="opcua:<name>"``);
+* while connected, each publish response's data changes are emitted at once as one columnar
+  batch (``source="opcua:<name>"``); a refused batch is kept and retried; what has to go is
+  counted (``queue_full_dropped``), as are server queue overflows (``server_queue_overflow``);
 * on a loss, the status goes OFFLINE (logged once) and every tag gets one BAD_COMMS_LOST
   reading; asyncua's auto-reconnect restores session and subscription, the current values
   are re-read, "recovered" is logged once and the reconnect is counted;
@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import functools
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from asyncua.ua.uaerrors import UaStatusCodeError
 
@@ -59,7 +60,7 @@ class OpcuaDriver:
         loop: FieldLoop,
         *,
         backoff: Backoff | None = None,
-        batch_window_s: float = 0.05,
+        batch_window_s: float = 0.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.name = config.name
@@ -142,7 +143,7 @@ class OpcuaDriver:
             asyncio.get_running_loop(),
             self._emit,
             window_s=self._batch_window_s,
-            on_dropped=self._count_dropped,
+            on_dropped=functools.partial(self._count, "queue_full_dropped"),
         )
         try:
             await self._connect_loop()
@@ -205,6 +206,7 @@ class OpcuaDriver:
         self._report_unusable(unusable)
         log.info("opcua %s connected to %s", self.name, endpoint)
         self._came_up()
+        session.deliver()
         return session
 
     async def _hold(self, session: OpcuaSession) -> None:
@@ -236,11 +238,16 @@ class OpcuaDriver:
         if self._sink is not None and declarations:
             self._sink.declare(declarations)
 
-    def on_readings(self, readings: list[Reading]) -> None:
-        """Notifications from the subscription: counted and batched."""
+    def on_readings(self, readings: Sequence[Reading]) -> None:
+        """One publish response's data changes: counted and handed on."""
         self.status.messages += len(readings)
         if self._batcher is not None:
             self._batcher.add(readings)
+
+    def on_notification_problems(self, unknown_handles: int, overflows: int) -> None:
+        """Counted: notifications for no known item; values the server's queue overflowed for."""
+        self._count("unknown_client_handle", unknown_handles)
+        self._count("server_queue_overflow", overflows)
 
     def on_link_restored(self, readings: list[Reading]) -> None:
         """asyncua re-established the session; ``readings`` are the re-read current values."""
@@ -264,14 +271,12 @@ class OpcuaDriver:
         self._comms_lost_sent = False
         self.status.set_state(LinkState.ONLINE)
 
-    def _emit(self, readings: list[Reading]) -> bool:
-        if self._sink is None:
-            return True
-        return self._sink.emit(readings, source=f"opcua:{self.name}")
+    def _emit(self, readings: Sequence[Reading]) -> bool:
+        return self._sink is None or self._sink.emit(readings, source=f"opcua:{self.name}")
 
-    def _count_dropped(self, count: int) -> None:
+    def _count(self, reason: str, count: int) -> None:
         for _ in range(count):
-            self.status.count_error("queue_full_dropped")
+            self.status.count_error(reason)
 
     async def _write(self, request: WriteRequest) -> WriteResult:
         session = self._session

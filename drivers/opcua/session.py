@@ -12,16 +12,14 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 from asyncua import ua
 from asyncua.client.client import Client
 from asyncua.client.ua_client import StateSubscription, UaClientState
 from asyncua.common.node import Node
-from asyncua.common.subscription import DataChangeNotif, Subscription
 from asyncua.ua.attribute_ids import AttributeIds
-from asyncua.ua.uaerrors import BadMessageNotAvailable
 
 from core.model import Reading
 from drivers.base import TagDeclaration, WriteOutcome, WriteResult
@@ -37,7 +35,9 @@ from drivers.opcua.codec import (
 )
 from drivers.opcua.config import OpcuaConfig
 from drivers.opcua.monitoring import monitored_item_request, subscription_parameters
+from drivers.opcua.notifications import change_batch
 from drivers.opcua.security import ApplicationIdentity
+from drivers.opcua.subscription import create_batch_subscription, strict_republish
 
 log = logging.getLogger(__name__)
 
@@ -50,27 +50,17 @@ class SessionListener(Protocol):
     def on_declarations(self, declarations: list[TagDeclaration]) -> None:
         """Metadata of the resolved nodes, before their first values."""
 
-    def on_readings(self, readings: list[Reading]) -> None:
-        """Data-change notifications, converted."""
+    def on_readings(self, readings: Sequence[Reading]) -> None:
+        """The data changes of one publish response, converted (one call per response)."""
+
+    def on_notification_problems(self, unknown_handles: int, overflows: int) -> None:
+        """Notifications for no known item, and values whose server queue overflowed."""
 
     def on_link_lost(self, reason: str) -> None:
         """The connection went down (asyncua is reconnecting)."""
 
     def on_link_restored(self, readings: list[Reading]) -> None:
         """The connection is back; ``readings`` are the re-read current values."""
-
-
-class _Handler:
-    """asyncua subscription handler forwarding to the session."""
-
-    def __init__(self, on_data: Callable[[ua.MonitoredItemNotification], None]) -> None:
-        self._on_data = on_data
-
-    def datachange_notification(self, node: Node, val: Any, data: DataChangeNotif) -> None:
-        self._on_data(data.monitored_item)
-
-    def status_change_notification(self, status: ua.StatusChangeNotification) -> None:
-        log.info("OPC-UA subscription status change: %s", status_text(status.Status))
 
 
 class OpcuaSession:
@@ -98,6 +88,8 @@ class OpcuaSession:
         self._closing = False
         self._connected = False
         self._down_since: float | None = None
+        self._held: list[Reading] | None = []
+        """Values that arrived before :meth:`deliver` (None from then on)."""
 
     @property
     def up(self) -> bool:
@@ -115,7 +107,7 @@ class OpcuaSession:
         """
         client = await build_client(self.config, self.endpoint, self._identity)
         client.connection_lost_callback = self._connection_lost
-        _strict_republish(client.uaclient.session)
+        strict_republish(client.uaclient.session)
         self._client = client
         try:
             await client.connect(
@@ -133,6 +125,13 @@ class OpcuaSession:
             raise
         self._up = True
         return unusable
+
+    def deliver(self) -> None:
+        """Hand on the values held since subscribing, and later ones at once (nobody sees a
+        good value before the driver has taken the session and can write)."""
+        held, self._held = self._held or [], None
+        if held:
+            self._listener.on_readings(held)
 
     async def _prepare(self, client: Client) -> list[Resolution]:
         resolutions = await resolve_nodes(client, self.config.nodes)
@@ -153,8 +152,8 @@ class OpcuaSession:
         return [r for r in resolutions if r.node is None] + failed
 
     async def _subscribe(self, client: Client, usable: list[Resolution]) -> list[Resolution]:
-        subscription: Subscription = await client.create_subscription(
-            subscription_parameters(self.config.publishing_interval_ms), _Handler(self._on_data)
+        subscription = await create_batch_subscription(
+            client, subscription_parameters(self.config.publishing_interval_ms), self._on_changes
         )
         interval = self.config.publishing_interval_ms
         requests = [
@@ -162,23 +161,38 @@ class OpcuaSession:
             for handle, r in enumerate(usable, start=1)
             if r.node is not None
         ]
+        # known before the first values: they may arrive before create_monitored_items returns
+        self._tag_by_handle.update((h, r.config.tag) for h, r in enumerate(usable, start=1))
         results = await subscription.create_monitored_items(requests) if requests else []
         failed: list[Resolution] = []
         for handle, (resolution, result) in enumerate(zip(usable, results, strict=True), start=1):
             if isinstance(result, ua.StatusCode):
+                del self._tag_by_handle[handle]
                 failed.append(
                     Resolution(resolution.config, None, f"not monitored ({status_text(result)})")
                 )
                 continue
             assert resolution.node is not None
             self._nodes[resolution.config.tag] = resolution.node
-            self._tag_by_handle[handle] = resolution.config.tag
         return failed
 
-    def _on_data(self, item: ua.MonitoredItemNotification) -> None:
-        tag = self._tag_by_handle.get(item.ClientHandle)
-        if tag is not None and not self._closing:
-            self._listener.on_readings([reading_from(tag, item.Value)])
+    def _on_changes(self, items: Sequence[ua.MonitoredItemNotification], replayed: bool) -> None:
+        """One DataChangeNotification: one columnar batch to the listener."""
+        if self._closing:
+            return
+        batch = change_batch(items, self._tag_by_handle)
+        if replayed:
+            log.info(
+                "%s: %d notifications republished after a reconnect", self.endpoint, len(items)
+            )
+        if batch.unknown_handles or batch.overflows:
+            self._listener.on_notification_problems(batch.unknown_handles, batch.overflows)
+        if not batch.readings:
+            return
+        if self._held is not None:
+            self._held.extend(batch.readings)
+        else:
+            self._listener.on_readings(batch.readings)
 
     async def _connection_lost(self, exc: Exception) -> None:
         if not self._closing:
@@ -282,22 +296,3 @@ class OpcuaSession:
             log.debug("disconnecting %s: %r", self.endpoint, exc)
         with contextlib.suppress(Exception):
             client.disconnect_socket()
-
-
-def _strict_republish(session: Any) -> None:
-    """Make Republish end with ``BadMessageNotAvailable`` when the server has no such message.
-
-    asyncua's client replays gaps after a reconnect until that status comes back; asyncua's own
-    server answers an unknown sequence number with an empty message instead, so the client would
-    ask again about a thousand times a second, forever. A message that is not the one asked
-    for is treated as "not available", which ends the replay (OPC UA Part 4, 5.13.6).
-    """
-    original = session.republish
-
-    async def republish(subscription_id: int, sequence: int) -> Any:
-        message = await original(subscription_id, sequence)
-        if getattr(message, "SequenceNumber", None) != sequence:
-            raise BadMessageNotAvailable()  # type: ignore[no-untyped-call]
-        return message
-
-    session.republish = republish

@@ -7,6 +7,7 @@ import asyncio
 import pytest
 
 from core.model import Reading
+from core.validation import ReadingColumns
 from drivers.opcua.batcher import ReadingBatcher
 
 
@@ -80,3 +81,33 @@ async def test_close_counts_what_the_consumer_still_refuses() -> None:
     batcher.add(readings(3))
     batcher.close()
     assert (counted, batcher.pending) == ([3], 0)
+
+
+def columns(count: int, start: int = 0) -> ReadingColumns:
+    out = ReadingColumns()
+    out.extend(readings(count, start))
+    return out
+
+
+async def test_without_a_window_each_add_is_one_columnar_emit() -> None:
+    emitted: list[object] = []
+    batcher = ReadingBatcher(
+        asyncio.get_running_loop(), lambda b: emitted.append(b) is None, window_s=0
+    )
+    batcher.add(columns(1000))
+    batcher.add(readings(2, 1000))
+    assert [type(b) for b in emitted] == [ReadingColumns, ReadingColumns]
+    assert [list(b) for b in emitted] == [readings(1000), readings(2, 1000)]
+    assert batcher.pending == 0
+
+
+async def test_without_a_window_a_refused_batch_waits_for_its_retry_in_order() -> None:
+    consumer = Consumer()
+    batcher = ReadingBatcher(asyncio.get_running_loop(), consumer, window_s=0)
+    consumer.accept = False
+    batcher.add(columns(3))
+    consumer.accept = True
+    batcher.add(columns(2, 3))
+    assert consumer.batches == [] and batcher.pending == 5, "no emit before the retry"
+    batcher.flush()  # what the retry timer does
+    assert consumer.batches == [readings(5)]

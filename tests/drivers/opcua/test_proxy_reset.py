@@ -11,7 +11,7 @@ driver reaches it through a :class:`~tests.chaos.proxy.ChaosProxy` on 127.0.0.1.
 
 The last test guards the driver's workaround for an asyncua 2.1 defect seen after (a): the
 client asks Republish for ever-higher sequence numbers, a thousand times a second, because
-asyncua's server never answers BadMessageNotAvailable (drivers/opcua/session.py).
+asyncua's server never answers BadMessageNotAvailable (drivers/opcua/subscription.py).
 """
 
 from __future__ import annotations
