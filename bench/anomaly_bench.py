@@ -7,8 +7,9 @@ samples per second on one core, offline (a whole file per call) and streaming (b
 Then, for reference, the Numenta HTM detector's published per-file scores summed over the same
 files (at its full-corpus thresholds), the default ensemble's score on the real and the
 artificial files separately, its leave-one-file-out score (each file scored at the threshold
-that is best on the other files: what generalises, not what fits), and with ``--per-file`` its
-score on every file.
+that is best on the other files: what generalises, not what fits) on all files and on the real
+ones, with ``--per-file`` its score on every file, and with ``--injected`` its scores on faults
+injected into normal data (:mod:`bench.anomaly_inject`, :mod:`bench.anomaly_eval`).
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from pathlib import Path
 
 import numpy as np
 
+from bench.anomaly_eval import held_out_raw, injected_report, normalized_part, score_injected
+from bench.anomaly_inject import injected_corpus
 from core.analytics.anomaly import (
     DetectorBase,
     DiscordDetector,
@@ -38,9 +41,7 @@ from core.analytics.nab import (
     ScoredSeries,
     load_corpus,
     normalize,
-    optimize_threshold,
     score_corpus,
-    score_file,
 )
 
 log = logging.getLogger(__name__)
@@ -138,19 +139,15 @@ def published_scores(root: Path, detector: str, corpus: list[LabeledSeries]) -> 
     return tuple(out)
 
 
-def lofo_scores(series: tuple[ScoredSeries, ...]) -> tuple[float, ...]:
+def lofo_scores(series: tuple[ScoredSeries, ...], prefix: str = "") -> tuple[float, ...]:
     """Normalised leave-one-file-out scores per profile: each file is scored at the threshold
-    that maximises the score of all the other files."""
-    out = []
-    for profile in PROFILES:
-        raw = 0.0
-        for i, held_out in enumerate(series):
-            rest = series[:i] + series[i + 1 :]
-            threshold = optimize_threshold(rest, profile).threshold
-            raw += score_file(held_out.anomaly_scores, held_out.windows, profile, threshold).score
-        reference = score_corpus(series, profile)
-        out.append(normalize(raw, reference.null_score, reference.perfect_score))
-    return tuple(out)
+    that maximises the score of all the other files; ``prefix`` keeps only some files in the
+    sum (e.g. ``"real"``), their thresholds still chosen on all the others."""
+    keep = [s.name.startswith(prefix) for s in series]
+    return tuple(
+        normalized_part(series, held_out_raw(series, profile), keep, profile)
+        for profile in PROFILES
+    )
 
 
 def print_details(row: BenchRow, per_file: bool) -> None:
@@ -161,7 +158,9 @@ def print_details(row: BenchRow, per_file: bool) -> None:
             normalized = [score_corpus(part, profile).normalized for profile in PROFILES]
             print(f"{row.name + ' ' + prefix:22s}" + "".join(f" {v:9.1f}" for v in normalized))
     if len(row.series) > 1:
-        print(f"{row.name + ' LOFO':22s}" + "".join(f" {v:9.1f}" for v in lofo_scores(row.series)))
+        for prefix in ("", "real"):
+            label = f"{row.name} LOFO {prefix}".rstrip()
+            print(f"{label:22s}" + "".join(f" {v:9.1f}" for v in lofo_scores(row.series, prefix)))
     if not per_file:
         return
     results = [score_corpus(row.series, profile) for profile in PROFILES]
@@ -176,6 +175,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--nab-root", type=Path, default=DEFAULT_NAB_ROOT)
     parser.add_argument("--per-file", action="store_true", help="the ensemble's per-file scores")
+    parser.add_argument(
+        "--injected", action="store_true", help="also score faults injected into normal data"
+    )
+    parser.add_argument("--seed", type=int, default=0, help="seed of the injected faults")
+    parser.add_argument("--replicates", type=int, default=2, help="injected variants per fault")
     args = parser.parse_args(argv)
     root = args.nab_root.resolve()
     corpus = load_corpus(root)
@@ -199,6 +203,9 @@ def main(argv: list[str] | None = None) -> int:
     reference = published_scores(root, "numenta", corpus)
     print(f"{'numenta (published)':22s}" + "".join(f" {v:9.1f}" for v in reference))
     print_details(benched[-1], args.per_file)
+    if args.injected:
+        injected = injected_corpus(corpus, args.seed, args.replicates)
+        injected_report("ensemble", score_injected(EnsembleDetector, injected), injected)
     return 0
 
 

@@ -10,7 +10,11 @@ calibrated against the stream's own history into a surprise (``-log10`` probabil
 
 plus the run-length surprise of a stuck sensor. The largest surprise becomes the score through
 the novelty shaper: one alert at the onset of an anomaly, not an alarm flood; alerts of a size
-the stream has often raised before are discounted (:class:`.AlertFrequency`).
+the stream has often raised before are discounted (:class:`.AlertFrequency`). Optionally a share
+of the second-largest surprise is added (:func:`corroborated`: an anomaly two statistics agree
+on outranks one that only a single statistic sees); that trades precision for recall (on the
+NAB files and on injected faults: better reward-low-FN, worse reward-low-FP, standard within
+noise), so it is off by default.
 """
 
 from __future__ import annotations
@@ -45,6 +49,22 @@ class EnsembleSettings:
     """Discount per decade of earlier alerts at least as strong (0 disables it)."""
     frequency_halflife: float = 20_000.0
     """Samples after which an earlier alert counts half."""
+    corroboration: float = 0.0
+    """Share of the second-largest surprise added to the largest (0: the largest alone; 0.4
+    favours recall)."""
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.corroboration <= 1.0:
+            raise ValueError(f"corroboration {self.corroboration} is not in [0, 1]")
+
+
+def corroborated(surprises: FloatArray, weight: float) -> FloatArray:
+    """Per column of ``surprises`` (statistics x samples): the largest plus ``weight`` times the
+    second largest; the largest alone when there is a single statistic or ``weight`` is 0."""
+    if surprises.shape[0] < 2 or weight == 0.0:
+        return np.asarray(surprises.max(axis=0), dtype=np.float64)
+    top_two = np.partition(surprises, surprises.shape[0] - 2, axis=0)[-2:]
+    return np.asarray(top_two[1] + weight * top_two[0], dtype=np.float64)
 
 
 class EnsembleDetector(DetectorBase):
@@ -66,7 +86,8 @@ class EnsembleDetector(DetectorBase):
         return type(self)(self.settings)
 
     def _update_usable(self, ts: IntArray, values: FloatArray) -> FloatArray:
-        return self._shaper.push(self.surprises(ts, values).max(axis=0))
+        combined = corroborated(self.surprises(ts, values), self.settings.corroboration)
+        return self._shaper.push(combined)
 
     def surprises(self, ts: IntArray, values: FloatArray) -> FloatArray:
         """Per-component surprises, shape (5, n): level, difference, CUSUM, volatility, flatline.
