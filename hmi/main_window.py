@@ -1,7 +1,8 @@
-"""The main window: alarm banner, navigation, views, status bar; detachable views, layout per
-workstation. The window appears before the plant is running: the banner and status bar exist at once, the
-view area shows the start-up progress, and :meth:`MainWindow.attach` builds the views once the
-collector runs. Every view is one click away in the navigation panel (sub-pages one more).
+"""The main window: alarm banner, navigation, views, status bar; detachable views and the layout
+per workstation (:mod:`hmi.layout`), shortcuts and menus (:mod:`hmi.menus`). The window appears
+before the plant is running: the banner and status bar exist at once, the view area shows the
+start-up progress, and :meth:`MainWindow.attach` builds the views once the collector runs.
+Every view is one click away in the navigation panel (sub-pages one more).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings, Qt
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent
 from PySide6.QtWidgets import (
     QApplication,
     QHBoxLayout,
@@ -24,10 +25,11 @@ from PySide6.QtWidgets import (
 from hmi.audio import Annunciator, Player
 from hmi.context import HmiContext
 from hmi.formatting import PlantClock
+from hmi.layout import WindowLayout
+from hmi.menus import install_menus
 from hmi.models.alarm_model import AlarmSnapshot
 from hmi.restyle import restyle
 from hmi.security.console import ConsoleSecurity
-from hmi.settings import read_str_list
 from hmi.theme import apply_theme
 from hmi.views.alarms.console import AlarmConsole
 from hmi.views.analytics.builders import analytics_builders
@@ -42,7 +44,7 @@ from hmi.views.users import UsersView
 from hmi.widgets.alarm_banner import AlarmBanner, FloodWatch
 from hmi.widgets.detached import DetachedWindow
 from hmi.widgets.login_dialog import LoginDialog
-from hmi.widgets.nav_panel import TITLES, VIEWS, NavPanel
+from hmi.widgets.nav_panel import NavPanel
 from hmi.widgets.status_bar import StationStatusBar
 from hmi.widgets.view_stack import ViewStack
 
@@ -73,8 +75,10 @@ class MainWindow(QMainWindow):
         self.settings, self.touch, self.kiosk, self.log_dir = settings, touch, kiosk, log_dir
         self.ctx: HmiContext | None = None
         self.views: dict[str, QWidget] = {}
-        self.detached: dict[str, DetachedWindow] = {}
         self.current = "overview"
+        self.workstation = WindowLayout(self)
+        self.detached: dict[str, DetachedWindow] = self.workstation.detached
+        self.dark_action: QAction | None = None
         self.banner = AlarmBanner(clock)
         self.nav = NavPanel(plant_name, touch=touch)
         self.stack = ViewStack(touch)
@@ -87,7 +91,7 @@ class MainWindow(QMainWindow):
         self.setStatusBar(self.status)
         self.annunciator = Annunciator(player, self)
         self._build()
-        self._menus()
+        self.view_actions = install_menus(self)
         geometry = settings.value("window/geometry")
         if isinstance(geometry, QByteArray) and not kiosk:
             self.restoreGeometry(geometry)
@@ -112,23 +116,6 @@ class MainWindow(QMainWindow):
         self.banner.acknowledge_requested.connect(self.acknowledge)
         self.banner.console_requested.connect(self._open_console)
         self.annunciator.sounding_changed.connect(self.banner.set_sounding)
-
-    def _menus(self) -> None:
-        for index, (name, text) in enumerate(VIEWS):
-            action = QAction(text, self)
-            action.setShortcut(QKeySequence(f"Ctrl+{index + 1}"))
-            action.triggered.connect(lambda _=False, n=name: self.show_view(n))
-            self.addAction(action)
-        if self.kiosk:
-            return
-        menu = self.menuBar().addMenu("&View")
-        self.dark_action = QAction("Dark control-room theme", self, checkable=True)
-        self.dark_action.setChecked(self.settings.value("theme", "light") == "dark")
-        self.dark_action.toggled.connect(lambda on: self.set_theme("dark" if on else "light"))
-        menu.addAction(self.dark_action)
-        full = QAction("Full screen", self, checkable=True, shortcut=QKeySequence("F11"))
-        full.toggled.connect(lambda on: self.showFullScreen() if on else self.showNormal())
-        menu.addAction(full)
 
     # -- start-up -------------------------------------------------------------------------------
     def set_phase(self, text: str) -> None:
@@ -234,55 +221,24 @@ class MainWindow(QMainWindow):
         dialog.show()
         return dialog
 
-    # -- detaching ------------------------------------------------------------------------------
+    # -- detaching and layout (hmi.layout) ------------------------------------------------------
     def detach(self, name: str) -> DetachedWindow | None:
         """Move a view into its own window."""
-        view = self.views.get(name)
-        if view is None or name in self.detached:
-            return self.detached.get(name)
-        self.stack.removeWidget(view)
-        window = DetachedWindow(name, TITLES[name], view)
-        window.closing.connect(self.dock)
-        geometry = self.settings.value(f"detached/{name}/geometry")
-        if isinstance(geometry, QByteArray):
-            window.restoreGeometry(geometry)
-        else:
-            window.resize(1100, 720)
-        self.detached[name] = window
-        window.show()
-        if self.current == name:
-            self.show_view(next((n for n, _ in VIEWS if n not in self.detached), "overview"))
-        return window
+        return self.workstation.detach(name)
 
     def dock(self, name: str) -> None:
         """Take a detached view back into the main window."""
-        window = self.detached.pop(name, None)
-        if window is None:
-            return
-        self.settings.setValue(f"detached/{name}/geometry", window.saveGeometry())
-        view = window.take_view()
-        if view is not None:
-            self.stack.addWidget(view)
-            self.show_view(name)
+        self.workstation.dock(name)
 
-    # -- layout and theme -----------------------------------------------------------------------
     def save_layout(self) -> None:
         """Remember geometry, current view and detached views for this workstation."""
-        self.settings.setValue("window/geometry", self.saveGeometry())
-        self.settings.setValue("window/view", self.current)
-        self.settings.setValue("window/detached", sorted(self.detached))
-        for name, window in self.detached.items():
-            self.settings.setValue(f"detached/{name}/geometry", window.saveGeometry())
-        self.settings.sync()
+        self.workstation.save()
 
     def restore_layout(self) -> None:
         """Re-open the views detached last time and show the last view."""
-        for name in read_str_list(self.settings, "window/detached"):
-            self.detach(name)
-        self.show_view(str(self.settings.value("window/view", "overview")))
-        if self.current in self.detached or self.stack.currentWidget() is self.phase:
-            self.show_view("overview")
+        self.workstation.restore()
 
+    # -- theme ----------------------------------------------------------------------------------
     def set_theme(self, name: str) -> None:
         """Switch between the light and the dark control-room theme."""
         app = QApplication.instance()
@@ -296,7 +252,5 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt API)
         self.save_layout()
-        for window in list(self.detached.values()):
-            window.closing.disconnect(self.dock)
-            window.close()
+        self.workstation.close_all()
         super().closeEvent(event)

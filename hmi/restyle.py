@@ -21,3 +21,14 @@ def restyle(root: QWidget, palette: Palette) -> None:
     for trend in root.findChildren(TrendView):
         trend.set_palette(palette)
     retint(root)
+    relayout(root)
+
+
+def relayout(root: QWidget) -> None:
+    """Have every widget and layout under ``root`` measure again: a theme change (the touch
+    additions above all) changes fonts, paddings and minimum sizes of widgets already laid out."""
+    for widget in (root, *root.findChildren(QWidget)):
+        layout = widget.layout()
+        if layout is not None:
+            layout.invalidate()
+        widget.updateGeometry()

@@ -2,7 +2,7 @@
 plant (simulator in-process, store and settings in a temporary directory), let data flow, and
 save a PNG of every view: the first-run dialog (create the administrator, then the first
 operator), users, audit, overview, trends, alarms, devices with a faceplate, diagnostics,
-maintenance, the dark theme and touch mode with the setpoint keypad.
+maintenance, the dark theme and touch mode (overview, trends, the setpoint keypad).
 
 ``make screenshots`` runs it under Xvfb. Look at every picture before calling a view done.
 """
@@ -29,7 +29,6 @@ from hmi.main_window import TOUCH_PANEL_SIZE
 from hmi.security.first_run import FirstRunDialog
 from hmi.security.user_dialogs import AddUserDialog
 from hmi.session import demo_config
-from hmi.theme import apply_theme
 from hmi.views.alarms.console import AlarmConsole
 from hmi.views.analytics.tour import SHOTS, AnalyticsTour
 from hmi.views.audit import AuditView
@@ -86,7 +85,7 @@ class Photographer:
             self._log_on_operator,
             lambda: self._view("overview"),
             self._trends,
-            self._trend_cursor,
+            lambda: self.window.views["trends"].show_cursor(True),  # type: ignore[attr-defined]
             lambda: self._snap("trends"),
             self._alarms,
             lambda: self._snap("alarms"),
@@ -101,6 +100,7 @@ class Photographer:
             lambda: self._snap("overview-dark"),
             self._touch,
             lambda: self._snap("touch-overview"),
+            lambda: self._view("trends", "touch-trends"),
             self._touch_write,
             lambda: self._snap_dialog("touch-setpoint-keypad"),
         ]
@@ -188,9 +188,9 @@ class Photographer:
             log.exception("screenshot step failed")
         QTimer.singleShot(STEP_MS, self._next)
 
-    def _view(self, name: str) -> None:
+    def _view(self, name: str, shot: str = "") -> None:
         self.window.show_view(name)
-        QTimer.singleShot(STEP_MS // 2, lambda: self._snap(name))
+        QTimer.singleShot(STEP_MS // 2, lambda: self._snap(shot or name))
 
     def _snap(self, name: str, widget: QWidget | None = None) -> None:
         path = self.out_dir / f"{name}.png"
@@ -205,11 +205,6 @@ class Photographer:
         if len(view.pens) >= 2:
             view.set_axis([view.pens[1].tag], view.pens[0].axis)
         self.window.show_view("trends")
-
-    def _trend_cursor(self) -> None:
-        view = self.window.views["trends"]
-        assert isinstance(view, TrendView)
-        view.show_cursor(True)
 
     def _alarms(self) -> None:
         view = self.window.views["alarms"]
@@ -235,9 +230,8 @@ class Photographer:
         self.window.show_view("overview")
 
     def _touch(self) -> None:
-        self.window.set_theme("light")
         self.launcher.touch = self.window.touch = self.ctx.touch = True
-        apply_theme(self.launcher.app, "light", touch=True)
+        self.window.set_theme("light")  # with the touch additions (window.touch), restyled
         self.window.nav.set_touch(True)
         self.window.stack.set_touch(True)
         self.window.resize(*TOUCH_PANEL_SIZE)
@@ -291,7 +285,7 @@ def main(out_dir: Path | str | None = None, *, argv: Sequence[str] | None = None
         launcher.start()
         app.exec()
         launcher.shutdown()
-    expected = 13 + len(SHOTS) + len(REPORT_SHOTS)
+    expected = 14 + len(SHOTS) + len(REPORT_SHOTS)
     log.info("%d screenshot(s) in %s", len(photographer.saved), args.out)
     return 0 if len(photographer.saved) >= expected else 1
 

@@ -112,7 +112,9 @@ def stylesheet(name: str, touch: bool = False) -> str:
 
 
 def _read(path: Path) -> str:
-    return path.read_text(encoding="utf-8")
+    """A QSS file with ``@ICONS@`` replaced by the icons folder (indicator images)."""
+    icons = (RESOURCES_DIR / "icons").as_posix()
+    return path.read_text(encoding="utf-8").replace("@ICONS@", icons)
 
 
 def apply_theme(app: QApplication, name: str, touch: bool = False) -> Palette:

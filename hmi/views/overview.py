@@ -18,6 +18,7 @@ from hmi.models.alarm_model import AlarmItem, AlarmSnapshot
 from hmi.models.records import Column, RecordTableModel, TextFilterProxy
 from hmi.widgets.kpi_tile import AreaTile, KpiTile
 from hmi.widgets.tables import make_table
+from hmi.widgets.tile_grid import TileGrid
 
 SPARK_S = 600
 SILENT_AFTER_S = 60
@@ -103,7 +104,8 @@ class OverviewView(QWidget):
 
     def _build(self) -> None:
         tiles = QGroupBox("Key values")
-        self.tile_row = QHBoxLayout(tiles)
+        self.tile_row = TileGrid()  # one row on a desk, wrapped on the touch panel
+        QVBoxLayout(tiles).addWidget(self.tile_row)
         self.sync_tiles()
         areas = QGroupBox("Areas")
         grid = QGridLayout(areas)
@@ -154,7 +156,7 @@ class OverviewView(QWidget):
             else:
                 tile.trend_button.setVisible(False)
             self.tiles[name] = tile
-            self.tile_row.insertWidget(self._slot(position), tile)
+            self.tile_row.insert(self._slot(position), tile)
         if fresh:
             self._load_sparklines(fresh)
 

@@ -1,9 +1,11 @@
 """The navigation panel: one button per view in sections (one click to any view on a desk, two
-on a touch panel), plus "detach"."""
+on a touch panel), plus "detach". Every view has a keyboard shortcut (:func:`view_shortcut`),
+named in its button's tooltip."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QSize, Signal
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QButtonGroup, QFrame, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from hmi.icons import icon_button
@@ -23,6 +25,20 @@ VIEWS: tuple[tuple[str, str], ...] = (
     ("audit", "Audit"),
 )
 TITLES = dict(VIEWS)
+
+
+def view_shortcut(index: int) -> QKeySequence:
+    """The key of the ``index``-th view (0-based): Ctrl+1 .. Ctrl+9 and Ctrl+0 for the first ten,
+    Ctrl+Shift+1 .. Ctrl+Shift+0 for the next ten, none (an empty sequence) beyond."""
+    if not 0 <= index < 20:
+        return QKeySequence()
+    modifiers = "Ctrl+" if index < 10 else "Ctrl+Shift+"
+    return QKeySequence(f"{modifiers}{(index % 10 + 1) % 10}")
+
+
+def shortcut_text(index: int) -> str:
+    """The shortcut of the ``index``-th view as the user reads it ("" when it has none)."""
+    return view_shortcut(index).toString(QKeySequence.SequenceFormat.NativeText)
 
 
 class NavPanel(QFrame):
@@ -68,7 +84,8 @@ class NavPanel(QFrame):
         button.setCheckable(True)
         button.setIconSize(QSize(20, 20))
         button.setObjectName(f"nav_{name}")
-        button.setToolTip(f"{text} (Ctrl+{index + 1})")
+        key = shortcut_text(index)
+        button.setToolTip(f"{text} ({key})" if key else text)
         button.clicked.connect(lambda _=False, n=name: self.view_requested.emit(n))
         self.group.addButton(button)
         return button
@@ -87,7 +104,7 @@ class NavPanel(QFrame):
     def set_touch(self, touch: bool) -> None:
         """Desk form (every view listed) or touch form (sections, one listed at a time)."""
         self.touch = touch
-        self._layout.setSpacing(2 if touch else 6)
+        self._layout.setSpacing(2)  # 14 views and 4 captions fit 820 px on a desk too
         widest = max(b.sizeHint().width() for b in self.buttons.values())
         self.setMinimumWidth(max(180, widest + 8) if touch else 180)  # no shift between sections
         self.detach_button.setVisible(not touch)  # a panel has one screen and no window frame

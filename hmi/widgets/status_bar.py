@@ -1,19 +1,22 @@
 """The status bar: each driver's link state, ingest rate, store and spool, the logged-on user
-(a button: log on / log off) and plant time."""
+(a button: log on / log off) and plant time.
+
+It fits the 1280x800 touch panel: the driver links fold into a summary line (abnormal links
+first) and the user's roles are elided (:mod:`.status_parts`) when the bar is short of room; a
+tap on the user opens the user panel with every role in full."""
 
 from __future__ import annotations
 
 import time
 
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QStatusBar, QWidget
+from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
 
 from core.model import now_ns
 from hmi.bridge import StationStatus
 from hmi.formatting import PlantClock
 from hmi.theme import set_property
-
-ABNORMAL_LINK_STATES = ("offline", "degraded")
+from hmi.widgets.status_parts import ABNORMAL_LINK_STATES, DriverLinks, UserButton
 
 
 class StationStatusBar(QStatusBar):
@@ -23,16 +26,14 @@ class StationStatusBar(QStatusBar):
         super().__init__(parent)
         self._clock = clock
         self.setSizeGripEnabled(False)
-        self.drivers_box = QWidget()
-        self._drivers_layout = QHBoxLayout(self.drivers_box)
-        self._drivers_layout.setContentsMargins(0, 0, 0, 0)
-        self.driver_labels: dict[str, QLabel] = {}
+        self.drivers_box = DriverLinks()
+        self.driver_labels = self.drivers_box.labels
         self.phase = QLabel("connecting…")
         set_property(self.phase, "state", "connecting")
         self.rate = QLabel("ingest —")
         self.store = QLabel("store —")
         self.spool = QLabel("spool —")
-        self.user = QPushButton("Log on…")
+        self.user = UserButton()
         self.user.setObjectName("user_button")
         self.user.setFlat(True)
         self.user.setEnabled(False)
@@ -54,12 +55,7 @@ class StationStatusBar(QStatusBar):
     def show_user(self, username: str, roles: str = "") -> None:
         """The logged-on user (a click logs off), or "Log on…"."""
         self.user.setEnabled(True)
-        if username:
-            self.user.setText(
-                f"{username} ({roles}) · log off" if roles else f"{username} · log off"
-            )
-        else:
-            self.user.setText("Log on…")
+        self.user.show_user(username, roles)
 
     def set_phase(self, text: str) -> None:
         """Start-up progress ("opening the historian"...), hidden once running."""
@@ -83,16 +79,9 @@ class StationStatusBar(QStatusBar):
         set_property(self.spool, "state", "offline" if pending else "online")
 
     def _driver_label(self, name: str, kind: str, state: str, info: dict[str, object]) -> None:
-        label = self.driver_labels.get(name)
-        if label is None:
-            label = QLabel()
-            label.setObjectName(f"driver_{name}")
-            self.driver_labels[name] = label
-            self._drivers_layout.addWidget(label)
         marker = "✖ " if state in ABNORMAL_LINK_STATES else ""
-        label.setText(f"{marker}{name}: {state}")
-        label.setToolTip(f"{kind} {info.get('endpoint', '')}\n{info.get('last_error', '')}".strip())
-        set_property(label, "state", "offline" if state in ABNORMAL_LINK_STATES else "online")
+        tip = f"{kind} {info.get('endpoint', '')}\n{info.get('last_error', '')}".strip()
+        self.drivers_box.set_link(name, f"{marker}{name}: {state}", state, tip)
 
     def _show_rate(self, received: int) -> None:
         now = time.monotonic()

@@ -105,7 +105,8 @@ def describe(result: HistoryResult, sources: set[str]) -> str:
     points = sum(len(s) for s in result.series.values())
     where = "from the cache" if not result.fetched else f"in {result.elapsed_s * 1000:.0f} ms"
     failed = f"; {len(result.errors)} tag(s) failed" if result.errors else ""
-    return f"history: {', '.join(sorted(sources)) or 'none'}, {points:,} points {where}{failed}"
+    named = ", ".join(sorted(s for s in sources if s)) or "none"
+    return f"history: {named}, {points:,} points {where}{failed}"
 
 
 class HistoryLoader(QObject):

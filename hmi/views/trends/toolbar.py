@@ -1,6 +1,8 @@
 """The trend toolbar (live, presets, custom range, layout, cursor, axes, views, exports) and
 the custom-range dialog. Every action is a visible button: nothing hides behind hover or a
-right click, so the same toolbar works on a touch panel."""
+right click, so the same toolbar works on a touch panel. The buttons wrap into a second row
+(:class:`~hmi.widgets.flow_layout.FlowLayout`) when the view is narrower than all of them, so a
+button is never squeezed below its text and the toolbar never widens the window."""
 
 from __future__ import annotations
 
@@ -12,7 +14,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
-    QHBoxLayout,
     QLabel,
     QToolButton,
     QWidget,
@@ -21,6 +22,7 @@ from PySide6.QtWidgets import (
 from core.model import NS_PER_S
 from hmi.icons import tag_icon
 from hmi.views.trends.pens import PRESETS_S
+from hmi.widgets.flow_layout import FlowLayout
 
 MS_PER_S = 1000
 
@@ -55,7 +57,8 @@ class TrendToolbar(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        layout = QHBoxLayout(self)
+        self.setObjectName("trendToolbar")
+        layout = FlowLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         self.live = _button("Live", "live", checkable=True)
         self.live.setChecked(True)
@@ -72,7 +75,6 @@ class TrendToolbar(QWidget):
         self.custom = _button("Custom…")
         self.custom.clicked.connect(self.custom_requested.emit)
         layout.addWidget(self.custom)
-        layout.addSpacing(12)
         self.overlay = _button("Overlay", "overlay", checkable=True)
         self.overlay.toggled.connect(self.layout_toggled.emit)
         self.cursor_button = _button("Cursor", "cursor", checkable=True)
@@ -91,10 +93,9 @@ class TrendToolbar(QWidget):
             self.remove,
         ):
             layout.addWidget(button)
-        layout.addStretch(1)
         self._add_view_controls(layout)
 
-    def _add_view_controls(self, layout: QHBoxLayout) -> None:
+    def _add_view_controls(self, layout: FlowLayout) -> None:
         self.views = QComboBox()
         self.views.setPlaceholderText("Saved views")
         self.views.setMinimumWidth(140)
@@ -109,6 +110,10 @@ class TrendToolbar(QWidget):
         self.png.clicked.connect(self.png_requested.emit)
         for widget in (self.views, self.save, self.csv, self.png):
             layout.addWidget(widget)
+
+    def extra_height(self, width: int) -> int:
+        """Height the wrapped rows need at ``width`` beyond the one-row minimum."""
+        return max(self.heightForWidth(width) - self.minimumSizeHint().height(), 0)
 
     def show_preset(self, span_s: int | None) -> None:
         """Check the preset matching the span (none for a custom range)."""

@@ -11,14 +11,7 @@ from __future__ import annotations
 import logging
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import (
-    QHeaderView,
-    QLabel,
-    QSplitter,
-    QTableView,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QHeaderView, QLabel, QSplitter, QTableView, QVBoxLayout, QWidget
 
 from core.model import NS_PER_S, now_ns
 from hmi.bridge import LiveUpdate
@@ -99,6 +92,12 @@ class TrendView(QWidget):
         layout.addWidget(self.toolbar)
         layout.addWidget(main, 1)
         layout.addWidget(self.status)
+
+    def heightForWidth(self, width: int) -> int:  # noqa: N802 (Qt API)
+        """The minimum height plus the toolbar's wrapped rows (a touch scroll area sizes by it)."""
+        margins = self.layout().contentsMargins()
+        inner = width - margins.left() - margins.right()
+        return self.minimumSizeHint().height() + self.toolbar.extra_height(inner)
 
     def _connect(self) -> None:
         bar = self.toolbar
