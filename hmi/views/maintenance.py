@@ -74,6 +74,7 @@ class MaintenanceView(QWidget):
         self.status = QLabel("")
         self.status.setProperty("role", "caption")
         self.ticket: Ticket | None = None
+        self._reloading = False
         self._build()
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         self._timer = QTimer(self)
@@ -131,12 +132,16 @@ class MaintenanceView(QWidget):
         self.busy = False
         selected = self.ticket.id if self.ticket is not None else None
         first = not self.model.rowCount()
-        self.model.update_records(tickets)
+        self._reloading = True  # a model reset drops the selection: keep the detail meanwhile
+        try:
+            self.model.update_records(tickets)
+        finally:
+            self._reloading = False
         if first:
             self.table.resizeColumnsToContents()
         self.status.setText(f"{len(tickets)} ticket(s)")
-        if selected is not None:
-            self.select_ticket(selected)
+        if selected is not None and not self.select_ticket(selected):
+            self._show_detail(None)  # no longer listed (e.g. closed under an "open" filter)
 
     def select_ticket(self, ticket_id: int) -> bool:
         """Select a ticket's row."""
@@ -149,7 +154,8 @@ class MaintenanceView(QWidget):
     def _selection_changed(self, *_args: object) -> None:
         rows = self.table.selectionModel().selectedRows()
         if not rows:
-            self._show_detail(None)
+            if not self._reloading:
+                self._show_detail(None)
             return
         ticket_id = self.proxy.record(rows[0].row()).id
         tickets = self.ctx.alarms.tickets

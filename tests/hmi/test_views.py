@@ -122,6 +122,22 @@ def test_maintenance_ticket_lifecycle(ctx: HmiContext, qtbot: QtBot) -> None:
     assert "controller replaced" in view.detail.toPlainText()
 
 
+def test_a_list_refresh_keeps_the_ticket_being_worked_on(ctx: HmiContext, qtbot: QtBot) -> None:
+    view = MaintenanceView(ctx)
+    qtbot.addWidget(view)
+    view.show()
+    qtbot.waitUntil(lambda: view.model.rowCount() > 1, timeout=10_000)
+    chosen = view.model.records[0]
+    assert view.select_ticket(chosen.id)
+    qtbot.waitUntil(lambda: view.ticket is not None and view.ticket.id == chosen.id, timeout=5000)
+    others = [t for t in view.model.records if t.id != chosen.id]
+    view._loaded([chosen, *others[:-1]])  # a new or closed ticket changes the count: a reset
+    assert view.ticket is not None and view.ticket.id == chosen.id, "the detail never blanks"
+    assert view.assign_button.isEnabled() or chosen.status == TicketStatus.CLOSED
+    view._loaded(others)  # the ticket left the list (e.g. closed under the "open" filter)
+    assert view.ticket is None
+
+
 def test_ticket_changes_need_the_manage_tickets_permission(make_ctx: object, qtbot: QtBot) -> None:
     ctx = make_ctx(user="otto")  # type: ignore[operator]
     view = MaintenanceView(ctx)
