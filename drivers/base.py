@@ -119,6 +119,8 @@ class DriverStatus:
     errors: int = 0
     errors_by_reason: dict[str, int] = field(default_factory=dict)
     endpoint: str = ""
+    protocol: str = ""
+    """The protocol version the peer negotiated, where a driver has a choice (MQTT: 5, 3.1.1)."""
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _was_down: bool = field(default=False, repr=False)
 
@@ -153,6 +155,7 @@ class DriverStatus:
                 "kind": self.kind,
                 "state": self.state.value,
                 "endpoint": self.endpoint,
+                "protocol": self.protocol,
                 "last_error": self.last_error,
                 "last_change_ns": self.last_change_ns,
                 "reconnects": self.reconnects,

@@ -41,6 +41,12 @@ class WalCheckpointer:
         self._thread: threading.Thread | None = None
         self.checkpoints = 0
         self.failures = 0
+        self.requests = 0
+        """Requests so far (one per commit)."""
+        self.covered = 0
+        """Requests made before the start of the last checkpoint that succeeded."""
+        self.last_result: tuple[int, int, int] | None = None
+        """``PRAGMA wal_checkpoint`` of the last success: (busy, WAL frames, frames copied)."""
 
     def request(self) -> None:
         """Ask for a checkpoint soon (after a commit); starts the thread on first use."""
@@ -50,6 +56,7 @@ class WalCheckpointer:
                 target=self._run, name="sqlite-wal-checkpoint", daemon=True
             )
             self._thread.start()
+        self.requests += 1
         self._wanted.set()
 
     def close(self, timeout: float = 10.0) -> None:
@@ -71,12 +78,12 @@ class WalCheckpointer:
                 self._wanted.clear()
                 if self._stop.is_set():
                     break
-                conn = self._checkpoint(conn)
+                conn = self._checkpoint(conn, self.requests)
                 self._stop.wait(self._min_interval_s)
         finally:
             _close_quietly(conn)
 
-    def _checkpoint(self, conn: Any) -> Any:
+    def _checkpoint(self, conn: Any, requests: int) -> Any:
         """One passive checkpoint; returns the connection to reuse (None after a failure)."""
         try:
             if conn is None:
@@ -88,6 +95,7 @@ class WalCheckpointer:
             cur.close()
             conn.commit()
             self.checkpoints += 1
+            self.last_result, self.covered = (int(busy), int(wal_pages), int(copied)), requests
             log.debug(
                 "WAL checkpoint: %s of %s pages in %.0f ms (busy=%s)",
                 copied,

@@ -1,9 +1,10 @@
 """The SQL that differs between SQLite and PostgreSQL, behind one small interface.
 
-SQLite: ``executemany`` of prepared inserts on a connection with ``synchronous=NORMAL`` (telemetry
-may lose the last commits on power loss, never on an application crash; events and audit keep
-``FULL``). PostgreSQL: ``COPY`` into a temporary staging table, then one
-``INSERT ... SELECT ... ON CONFLICT DO NOTHING`` so redelivered rows are harmless.
+SQLite: multi-row inserts (:mod:`core.store.multirow`) on a connection with
+``synchronous=NORMAL`` (telemetry may lose the last commits on power loss, never on an
+application crash; events and audit keep ``FULL``). PostgreSQL: ``COPY`` into a temporary
+staging table, then one ``INSERT ... SELECT ... ON CONFLICT DO NOTHING`` so redelivered rows are
+harmless.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from sqlalchemy import Engine
 from core.model import QuarantineRecord, SampleBatch
 from core.store.batchops import RollupRows
 from core.store.checkpoint import BACKSTOP_PAGES
+from core.store.multirow import many_rows
 from core.tags import TagInfo
 
 ROLLUP_COLUMNS = "tag_id, bucket, vmin, vmax, tmin, tmax, vsum, n, n_bad, first_ts, first_value, last_ts, last_value"
@@ -37,9 +39,6 @@ _LATEST_UPSERT = (
     " ON CONFLICT (tag_id) DO UPDATE SET ts = excluded.ts, value = excluded.value, "
     "quality = excluded.quality WHERE excluded.ts > l.ts"
 )
-ROWS_PER_STATEMENT = 500
-"""Rows per multi-row ``VALUES`` statement on SQLite (13 x 500 binds stay under its limit of
-32,766 variables; SQLite before 3.32 allowed 999, which this release does not support)."""
 
 
 def _tag_row(t: TagInfo) -> tuple[Any, ...]:
@@ -175,42 +174,17 @@ class SqliteDialect(Dialect):
 
     def insert_samples(self, cur: Any, batch: SampleBatch) -> int:
         columns = (batch.tag_ids, batch.ts_ns, batch.values, batch.quality)
-        return _many_rows(cur, "INSERT OR IGNORE INTO samples (tag_id, ts, value, quality)", "",
+        return many_rows(cur, "INSERT OR IGNORE INTO samples (tag_id, ts, value, quality)", "",
                           [c.tolist() for c in columns])  # fmt: skip
 
     def merge_rollups(self, cur: Any, table: str, rows: RollupRows) -> None:
         head, _, tail = _merge_sql(table, "?", self.least, self.greatest).partition(" VALUES ")
-        _many_rows(cur, head, tail[tail.index(")") + 1 :], [c.tolist() for c in rows.columns()])
+        many_rows(cur, head, tail[tail.index(")") + 1 :], [c.tolist() for c in rows.columns()])
 
     def upsert_latest(self, cur: Any, newest: SampleBatch) -> None:
         columns = (newest.tag_ids, newest.ts_ns, newest.values, newest.quality)
-        _many_rows(cur, "INSERT INTO latest AS l (tag_id, ts, value, quality)", _LATEST_UPSERT,
+        many_rows(cur, "INSERT INTO latest AS l (tag_id, ts, value, quality)", _LATEST_UPSERT,
                    [c.tolist() for c in columns])  # fmt: skip
-
-
-def _many_rows(cur: Any, head: str, tail: str, columns: list[list[Any]]) -> int:
-    """``head VALUES (...), (...), ... tail`` for many rows per statement; rows changed.
-
-    Python's sqlite3 gives up the interpreter lock around every statement step, and taking it
-    back waits for whichever thread holds it (up to the 5 ms switch interval while the MQTT
-    and ingest threads decode). ``executemany`` of one row per step paid that per row; here a
-    step inserts :data:`ROWS_PER_STATEMENT` rows, with values bound exactly as before.
-    """
-    width, count = len(columns), len(columns[0]) if columns else 0
-    if count == 0:
-        return 0
-    flat: list[Any] = [None] * (width * count)
-    for index, column in enumerate(columns):
-        flat[index::width] = column
-    per = ROWS_PER_STATEMENT
-    marks = "(" + ", ".join("?" * width) + ")"
-    changed = 0
-    for start in range(0, count, per):
-        rows = min(per, count - start)
-        sql = f"{head} VALUES {', '.join([marks] * rows)}{tail}"
-        cur.execute(sql, flat[start * width : (start + rows) * width])
-        changed += max(int(cur.rowcount), 0)
-    return changed
 
 
 class PostgresDialect(Dialect):

@@ -7,6 +7,7 @@ write waits (bounded) for a reading of that tag whose value matches what was wri
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
 from collections.abc import Sequence
@@ -15,7 +16,9 @@ import paho.mqtt.client as mqtt
 
 from core.model import Reading
 from drivers.base import WriteOutcome, WriteRequest, WriteResult
-from drivers.mqtt.config import CommandConfig
+from drivers.mqtt.config import CommandConfig, MqttConfig
+
+log = logging.getLogger(__name__)
 
 Scalar = float | int | bool
 
@@ -161,3 +164,26 @@ def _await_puback(info: mqtt.MQTTMessageInfo, timeout_s: float) -> WriteResult:
 
 def _scalar(value: object) -> Scalar | None:
     return value if isinstance(value, bool | int | float) else None
+
+
+def write_command(
+    config: MqttConfig,
+    client: mqtt.Client | None,
+    request: WriteRequest,
+    confirmations: ConfirmWaiters,
+) -> WriteResult:
+    """A driver's write: the tag's command published on ``client`` (None: not connected)."""
+    command = config.command_for(request.tag)
+    if command is None:
+        return WriteResult(WriteOutcome.FAILED, f"{request.tag} has no [[mqtt.commands]]")
+    if client is None or not client.is_connected():
+        return WriteResult(WriteOutcome.FAILED, f"mqtt {config.name} is not connected")
+    log.info(
+        "mqtt %s: write %s=%r (user %s) -> %s",
+        config.name,
+        request.tag,
+        request.value,
+        request.user or "-",
+        command.topic,
+    )
+    return publish_command(client, command, request, confirmations)

@@ -11,6 +11,7 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
+from paho.mqtt.reasoncodes import ReasonCode
 from pydantic import SecretStr
 
 from drivers.mqtt.config import MqttConfig, TlsConfig
@@ -150,20 +151,47 @@ def drop_socket(client: mqtt.Client) -> bool:
     """
     if client.want_write():
         return False
+    shut_down(client)
+    return True
+
+
+def shut_down(client: mqtt.Client) -> None:
+    """Shut the client's socket down (any thread); paho sees the connection lost."""
     sock = client.socket()
     if isinstance(sock, socket.socket):
         try:
             sock.shutdown(socket.SHUT_RDWR)
         except OSError as exc:
             log.debug("socket shutdown: %s", exc)
-    return True
 
 
 def unwire(client: mqtt.Client) -> None:
     """Drop the callbacks: no reference cycle keeps a stopped client (and its sockets) alive."""
     client.on_pre_connect = None
+    client.on_socket_open = None
     client.on_connect = None
     client.on_connect_fail = None
     client.on_disconnect = None
     client.on_message = None
     client.on_subscribe = None
+
+
+def log_refused_subscriptions(name: str, reasons: list[ReasonCode]) -> bool:
+    """Log the subscriptions a SUBACK refused (WARNING); True when there was one."""
+    refused = [str(r) for r in reasons if r.is_failure]
+    if refused:
+        log.warning(
+            "mqtt %s: broker refused %d subscription(s): %s", name, len(refused), ", ".join(refused)
+        )
+    return bool(refused)
+
+
+def session_lost(config: MqttConfig, session_present: bool) -> bool:
+    """True (logged) when a reconnection found no session although one was asked for."""
+    if session_present or config.clean_start:
+        return False
+    log.warning(
+        "mqtt %s: the broker had no session for us; messages queued while we were away are lost",
+        config.name,
+    )
+    return True

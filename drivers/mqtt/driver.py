@@ -23,12 +23,11 @@ from drivers.base import (
     DriverSink,
     DriverStatus,
     LinkState,
-    WriteOutcome,
     WriteRequest,
     WriteResult,
 )
 from drivers.mqtt import speedups
-from drivers.mqtt.commands import ConfirmWaiters, publish_command
+from drivers.mqtt.commands import ConfirmWaiters, write_command
 from drivers.mqtt.config import DriverConfigError, FormatLookup, MqttConfig
 from drivers.mqtt.connection import (
     Failover,
@@ -36,12 +35,15 @@ from drivers.mqtt.connection import (
     connect_kwargs,
     discard_unsent_commands,
     drop_socket,
+    log_refused_subscriptions,
     point_client_at,
+    session_lost,
     unwire,
 )
 from drivers.mqtt.fastread import RawPublish, fast_read, offer_publishes
 from drivers.mqtt.handoff import Handoff, HandoffSettings
-from drivers.mqtt.inbox import AckGate, InboundMessage, Inbox, LinkEvent
+from drivers.mqtt.inbox import AckGate, Inbox, LinkEvent, inbound_message
+from drivers.mqtt.negotiation import ProtocolNegotiation, protocol_name
 from drivers.mqtt.presence import DevicePresence, PresenceBook
 from drivers.mqtt.routing import Router
 
@@ -59,6 +61,7 @@ class MqttDriver:
         self._presence = PresenceBook()
         self._confirmations = ConfirmWaiters()
         self._failover = Failover(config.endpoints)
+        self._protocol = ProtocolNegotiation(config)
         self._client: mqtt.Client | None = None
         self._gate: AckGate | None = None
         self._inbox = Inbox(config.inbox_limit)
@@ -87,6 +90,7 @@ class MqttDriver:
                 return
             client = build_client(self.config, self.config.resolve_password())
             self._inbox = Inbox(self.config.inbox_limit)  # generations restart with the gate
+            self._protocol = ProtocolNegotiation(self.config)  # a new client speaks 5 again
             self._gate = AckGate(client)
             self._routes = self._router()
             self._handoff = self._build_handoff(self._routes, self._gate)
@@ -130,15 +134,16 @@ class MqttDriver:
             raise DriverConfigError(f"mqtt {self.name}", "subscribe", "", str(exc)) from None
 
     def _subscribe_learned(self, topics: list[str]) -> None:
-        """Subscribe to state topics a format learned (Home Assistant discovery)."""
+        """Subscribe to topics: the configured ones, state topics a format learned (discovery)."""
         client = self._client
         if client is not None and topics:
-            log.info("mqtt %s: subscribing to %d discovered topic(s)", self.name, len(topics))
+            log.info("mqtt %s: subscribing to %d topic(s)", self.name, len(topics))
             client.subscribe([(t, int(self.config.qos)) for t in topics])
 
     def _wire(self, client: mqtt.Client) -> None:
         speedups.skip_empty_topic_callbacks(client)
         client.on_pre_connect = self._on_pre_connect
+        client.on_socket_open = self._protocol.socket_open
         client.on_connect = self._on_connect
         client.on_connect_fail = self._on_connect_fail
         client.on_disconnect = self._on_disconnect
@@ -152,6 +157,7 @@ class MqttDriver:
             if client is None:
                 return
             self._stopping = True
+            self._protocol.cancel()
             if self._gate is not None:
                 self._gate.close()
             if self._handoff is not None:
@@ -185,14 +191,15 @@ class MqttDriver:
 
     def _on_pre_connect(self, client: mqtt.Client, userdata: Any) -> None:
         point_client_at(client, self._failover.current)
+        self._protocol.attempt_started()
 
     def _on_connect(
         self, client: mqtt.Client, userdata: Any, flags: Any, reason: ReasonCode, props: Any
     ) -> None:
-        endpoint = f"{client.host}:{client.port}"
         if reason.is_failure:
-            self.status.set_state(LinkState.OFFLINE, f"{endpoint} refused the connection: {reason}")
+            self._refused(client, reason)
             return
+        self._protocol.connack(client, reason)
         assert self._gate is not None
         self._gate.next_generation()
         if not fast_read(client, self._on_publishes, self._inbox.room):
@@ -202,33 +209,35 @@ class MqttDriver:
             log.warning("mqtt %s: %d unacknowledged command(s) not replayed", self.name, dropped)
         # Subscribing again on every connection makes the broker resend retained messages
         # (Home Assistant discovery) to the fresh format session.
-        topics = [(s.topic, int(self.config.qos)) for s in self.config.subscribe]
-        if self._routes is not None:
-            topics += [(t, int(self.config.qos)) for t in self._routes.adopted_topics()]
-        if topics:
-            client.subscribe(topics)
+        adopted = self._routes.adopted_topics() if self._routes is not None else []
+        self._subscribe_learned([s.topic for s in self.config.subscribe] + list(adopted))
         self._failover.connected()
         if self._ever_connected:
             self.status.reconnects += 1
-            self._check_session(bool(flags.session_present))
+            if session_lost(self.config, bool(flags.session_present)):
+                self.status.count_error("session_lost")
         self._ever_connected = True
-        self.status.endpoint = endpoint
+        self.status.endpoint = f"{client.host}:{client.port}"
+        self.status.protocol = protocol_name(client)
         self._inbox.put_event(LinkEvent("connected", now_ns()))
         self._connected.set()
         self.status.set_state(LinkState.ONLINE)
 
-    def _check_session(self, session_present: bool) -> None:
-        if session_present or self.config.clean_start:
+    def _refused(self, client: mqtt.Client, reason: ReasonCode) -> None:
+        if not self._protocol.connack(client, reason):  # not retried with MQTT 3.1.1
+            self.status.set_state(LinkState.OFFLINE, self._protocol.error(client, reason))
+
+    def _attempt_ended(self, client: mqtt.Client, reason: ReasonCode, from_broker: bool) -> None:
+        """An attempt ended before it was online: refused (reported), fallen back, unanswered."""
+        if self._protocol.closed(client, reason, from_broker):
             return
-        log.warning(
-            "mqtt %s: the broker had no session for us; messages queued while we were away "
-            "are lost",
-            self.name,
-        )
-        self.status.count_error("session_lost")
+        self._failover.attempt_failed()
+        if not self._protocol.connack_seen and not self._stopping:
+            self.status.set_state(LinkState.OFFLINE, self._protocol.error(client, reason))
 
     def _on_connect_fail(self, client: mqtt.Client, userdata: Any) -> None:
         error = sys.exc_info()[1]
+        self._protocol.cancel()
         host, port = self._failover.current
         self._failover.attempt_failed()
         self.status.set_state(LinkState.OFFLINE, f"{host}:{port}: {error or 'connect failed'}")
@@ -239,7 +248,7 @@ class MqttDriver:
         if self._gate is not None:
             self._gate.next_generation()
         if not self._connected.is_set():
-            self._failover.attempt_failed()
+            self._attempt_ended(client, reason, bool(flags.is_disconnect_packet_from_server))
             return
         self._connected.clear()
         self._failover.connection_lost()
@@ -249,21 +258,8 @@ class MqttDriver:
 
     def _on_message(self, client: mqtt.Client, userdata: Any, message: mqtt.MQTTMessage) -> None:
         try:
-            try:
-                topic, valid = message.topic, True
-            except UnicodeDecodeError:
-                topic, valid = "", False
             assert self._gate is not None
-            item = InboundMessage(
-                topic,
-                bytes(message.payload),
-                message.mid,
-                message.qos,
-                now_ns(),
-                self._gate.generation,
-                bool(message.dup),
-                valid,
-            )
+            item = inbound_message(message, self._gate.generation)
             if not self._inbox.offer(item):
                 self.status.count_error("backpressure" if item.qos else "dropped_qos0")
         except Exception:
@@ -281,14 +277,7 @@ class MqttDriver:
     def _on_subscribe(
         self, client: mqtt.Client, userdata: Any, mid: int, reasons: list[ReasonCode], props: Any
     ) -> None:
-        refused = [str(r) for r in reasons if r.is_failure]
-        if refused:
-            log.warning(
-                "mqtt %s: broker refused %d subscription(s): %s",
-                self.name,
-                len(refused),
-                ", ".join(refused),
-            )
+        if log_refused_subscriptions(self.name, reasons):
             self.status.count_error("subscribe_refused")
 
     def _recycle_connection(self) -> bool:
@@ -305,18 +294,5 @@ class MqttDriver:
 
     def write(self, request: WriteRequest) -> WriteResult:
         """Publish the tag's command at QoS 1 and wait for its confirm tag (never queued)."""
-        command = self.config.command_for(request.tag)
-        if command is None:
-            return WriteResult(WriteOutcome.FAILED, f"{request.tag} has no [[mqtt.commands]]")
-        client = self._client
-        if client is None or not self._connected.is_set() or not client.is_connected():
-            return WriteResult(WriteOutcome.FAILED, f"mqtt {self.name} is not connected")
-        log.info(
-            "mqtt %s: write %s=%r (user %s) -> %s",
-            self.name,
-            request.tag,
-            request.value,
-            request.user or "-",
-            command.topic,
-        )
-        return publish_command(client, command, request, self._confirmations)
+        client = self._client if self._connected.is_set() else None
+        return write_command(self.config, client, request, self._confirmations)

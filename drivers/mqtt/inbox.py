@@ -19,6 +19,8 @@ from typing import Literal, NamedTuple
 
 import paho.mqtt.client as mqtt
 
+from core.model import now_ns
+
 log = logging.getLogger(__name__)
 
 
@@ -37,6 +39,24 @@ class InboundMessage(NamedTuple):
     generation: int
     dup: bool = False
     topic_valid: bool = True
+
+
+def inbound_message(message: mqtt.MQTTMessage, generation: int) -> InboundMessage:
+    """The inbox entry of a message paho decoded (``on_message``); a bad topic is kept, flagged."""
+    try:
+        topic, valid = message.topic, True
+    except UnicodeDecodeError:
+        topic, valid = "", False
+    return InboundMessage(
+        topic,
+        bytes(message.payload),
+        message.mid,
+        message.qos,
+        now_ns(),
+        generation,
+        bool(message.dup),
+        valid,
+    )
 
 
 @dataclass(frozen=True, slots=True)

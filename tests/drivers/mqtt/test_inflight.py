@@ -29,6 +29,24 @@ BROKER_V311_WINDOW = 20
 LIVE_MESSAGES = 200
 
 
+def start_subscribed(
+    broker: Mosquitto, config: MqttConfig, fmt: JsonTestFormat, sink: RecordingSink
+) -> tuple[MqttDriver, Publisher]:
+    """The driver, once its subscription is in place at the broker (ONLINE comes at CONNACK,
+    before SUBACK: a message published in between would not be routed to it).
+
+    A retained probe published beforehand arrives exactly once, after the subscription: it
+    holds one slot of the in-flight window until released.
+    """
+    publisher = Publisher(broker)
+    publisher.client.publish("plant/probe/data", json.dumps({"seq": 0}), qos=1, retain=True)
+    wait_until(lambda: publisher.acked == 1, what="probe at the broker")
+    driver = MqttDriver(config, format_lookup=format_lookup(fmt))
+    driver.start(sink)
+    wait_until(lambda: sink.good_values("probe/seq") == [0], what="subscription in place")
+    return driver, publisher
+
+
 def test_default_protocol_is_mqtt5(broker: Mosquitto, tmp_path: Path) -> None:
     config = mqtt_config(broker, tmp_path, JsonTestFormat())
     assert config.protocol == "5"
@@ -42,11 +60,9 @@ def test_live_stream_beyond_the_v311_window_arrives_before_any_commit(
     20-message window the broker would stop after 20 and the wait below would fail."""
     config = mqtt_config(broker, tmp_path, test_format)  # default protocol and limits
     held = RecordingSink(auto_durable=False)
-    driver = MqttDriver(config, format_lookup=format_lookup(test_format))
-    driver.start(held)
-    publisher = Publisher(broker)
+    driver, publisher = start_subscribed(broker, config, test_format, held)
     try:
-        wait_until(lambda: driver.status.state is LinkState.ONLINE, what="driver online")
+        assert driver.status.state is LinkState.ONLINE
         for i in range(LIVE_MESSAGES):
             publisher.publish("plant/dev/data", json.dumps({"seq": i}))
         wait_until(
@@ -57,7 +73,7 @@ def test_live_stream_beyond_the_v311_window_arrives_before_any_commit(
         assert sorted(held.good_values("dev/seq")) == list(range(LIVE_MESSAGES))
         assert LIVE_MESSAGES > BROKER_V311_WINDOW
         held.release()
-        wait_until(lambda: driver.counters()["acked"] == LIVE_MESSAGES, what="all acked")
+        wait_until(lambda: driver.counters()["acked"] == LIVE_MESSAGES + 1, what="all acked")
     finally:
         publisher.close()
         driver.stop()
@@ -70,16 +86,14 @@ def test_v311_live_stream_is_held_at_the_broker_window(
     an MQTT 3.1.1 session gets 20 unacknowledged messages, the rest once those are acked."""
     config = mqtt_config(broker, tmp_path, test_format, protocol="3.1.1")
     held = RecordingSink(auto_durable=False)
-    driver = MqttDriver(config, format_lookup=format_lookup(test_format))
-    driver.start(held)
-    publisher = Publisher(broker)
+    driver, publisher = start_subscribed(broker, config, test_format, held)
+    window = BROKER_V311_WINDOW - 1  # the probe holds one slot
     try:
-        wait_until(lambda: driver.status.state is LinkState.ONLINE, what="driver online")
         for i in range(LIVE_MESSAGES):
             publisher.publish("plant/dev/data", json.dumps({"seq": i}))
-        wait_until(lambda: publisher.acked == LIVE_MESSAGES, what="all at the broker")
-        wait_until(lambda: len(held.good_values("dev/seq")) >= BROKER_V311_WINDOW, what="window")
-        assert len(held.good_values("dev/seq")) == BROKER_V311_WINDOW
+        wait_until(lambda: publisher.acked == LIVE_MESSAGES + 1, what="all at the broker")
+        wait_until(lambda: len(held.good_values("dev/seq")) >= window, what="window")
+        assert len(held.good_values("dev/seq")) == window
         while len(held.good_values("dev/seq")) < LIVE_MESSAGES:  # each release frees the window
             held.release()
             wait_until(lambda: held.pending or len(held.good_values("dev/seq")) == LIVE_MESSAGES)
