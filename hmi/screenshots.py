@@ -14,7 +14,7 @@ import logging
 import secrets
 import sys
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from PySide6.QtCore import QTimer
@@ -29,6 +29,7 @@ from hmi.main_window import TOUCH_PANEL_SIZE
 from hmi.security.first_run import FirstRunDialog
 from hmi.security.user_dialogs import AddUserDialog
 from hmi.session import demo_config
+from hmi.tour import Step
 from hmi.views.alarms.console import AlarmConsole
 from hmi.views.analytics.tour import SHOTS, AnalyticsTour
 from hmi.views.audit import AuditView
@@ -49,8 +50,6 @@ DEMO_ACCOUNTS = (
     ("eng.lee", "Lee Marsh", "engineer", ()),
     ("temp.contractor", "Temporary Contractor", "operator", ("utilities",)),
 )
-
-Step = Callable[[], None]
 
 
 class Photographer:

@@ -16,6 +16,7 @@ from typing import Any
 from core.model import now_ns
 from hmi.context import HmiContext
 from hmi.session import simulation_config_for
+from hmi.tour import Step, Tour
 from hmi.views.analytics.anomalies import AnomaliesView
 from hmi.views.analytics.common import BackgroundTask
 from hmi.views.analytics.energy import EnergyView
@@ -32,7 +33,6 @@ from hmi.views.analytics.showcase import (
 
 log = logging.getLogger(__name__)
 
-Step = Callable[[], None]
 SHOTS = (
     "energy",
     "forecast",
@@ -44,10 +44,9 @@ SHOTS = (
     "forecast-dark",
 )
 """The pictures this tour takes."""
-MAX_WAITS = 120
 
 
-class AnalyticsTour:
+class AnalyticsTour(Tour):
     """Seeds history, then walks the analytics views; ``snap(name)`` saves a picture and
     ``pending()`` is the photographer's queue of remaining steps."""
 
@@ -58,10 +57,9 @@ class AnalyticsTour:
         snap: Callable[[str], None],
         pending: Callable[[], list[Step]],
     ) -> None:
-        self.window, self.ctx, self.snap, self.pending = window, ctx, snap, pending
+        super().__init__(window, ctx, snap, pending)
         self.showcase: Showcase | None = None
         self.failed = False
-        self._waits = 0
 
     def steps(self) -> list[Step]:
         """Every step of the analytics tour, in order."""
@@ -99,18 +97,6 @@ class AnalyticsTour:
             lambda: self.snap("forecast-dark"),
             lambda: self.window.set_theme("light"),
         ]
-
-    def _until(self, done: Callable[[], bool]) -> Step:
-        """A step that waits (re-queues itself) until ``done()`` or the wait limit."""
-
-        def wait() -> None:
-            if done() or self._waits >= MAX_WAITS:
-                self._waits = 0
-                return
-            self._waits += 1
-            self.pending().insert(0, wait)
-
-        return wait
 
     def _view(self, name: str) -> Any:
         return self.window.views[name]

@@ -12,20 +12,18 @@ from collections.abc import Callable
 from typing import Any
 
 from hmi.context import HmiContext
+from hmi.tour import Snap, Step, Tour
 from hmi.views.reports.view import ReportsView
 
 log = logging.getLogger(__name__)
 
-Step = Callable[[], None]
-Snap = Callable[..., None]
 SUPERVISOR = "sue.park"
 OPERATOR = "operator"
 REPORT_SHOTS = ("reports-sign", "reports", "reports-dark")
 """The pictures this tour takes."""
-MAX_WAITS = 120
 
 
-class ReportsTour:
+class ReportsTour(Tour):
     """Steps for the photographer; ``snap(name[, widget])`` saves a picture and ``pending()``
     is the photographer's queue of remaining steps."""
 
@@ -37,9 +35,8 @@ class ReportsTour:
         pending: Callable[[], list[Step]],
         password: str,
     ) -> None:
-        self.window, self.ctx, self.snap, self.pending = window, ctx, snap, pending
+        super().__init__(window, ctx, snap, pending)
         self.password = password
-        self._waits = 0
 
     def steps(self) -> list[Step]:
         """Every step of the reports tour, in order."""
@@ -60,18 +57,6 @@ class ReportsTour:
             lambda: self.ctx.operator.switch_user(OPERATOR, self.password),
             self._until(lambda: self.ctx.user == OPERATOR),
         ]
-
-    def _until(self, done: Callable[[], bool]) -> Step:
-        """A step that waits (re-queues itself) until ``done()`` or the wait limit."""
-
-        def wait() -> None:
-            if done() or self._waits >= MAX_WAITS:
-                self._waits = 0
-                return
-            self._waits += 1
-            self.pending().insert(0, wait)
-
-        return wait
 
     def _view(self) -> ReportsView:
         view = self.window.views["reports"]
