@@ -8,6 +8,7 @@ system, the collector and the simulator, in that order.
 
 from __future__ import annotations
 
+import gc
 import logging
 import sys
 import time
@@ -15,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 
+from pyqtgraph.util.garbage_collector import GarbageCollector
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QMessageBox
@@ -192,7 +194,21 @@ def run_gui(
     def first_window() -> None:
         log.info("first window after %.2f s", time.perf_counter() - started)
 
+    collector = gui_thread_gc()
     launcher.start(first_window)
     code = app.exec()
     launcher.shutdown()
+    collector.timer.stop()
+    gc.enable()
     return 1 if failures and code == 0 else int(code)
+
+
+def gui_thread_gc(interval_s: float = 1.0) -> GarbageCollector:
+    """Collect reference cycles on the GUI thread only (pyqtgraph's collector, on a timer).
+
+    Python's automatic collection runs on whichever thread crosses the threshold, often a
+    worker; a widget in a cycle freed there leaves its timers registered with the GUI
+    thread's dispatcher, which later fires one into freed memory (a segfault in
+    ``QTimerInfoList::activateTimers``). Keep the returned object for the event loop's life.
+    """
+    return GarbageCollector(interval=interval_s)

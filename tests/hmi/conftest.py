@@ -8,6 +8,7 @@ bridge, worker pool, settings file and context; views are real widgets shown off
 
 from __future__ import annotations
 
+import gc
 import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -25,6 +26,7 @@ from core.model import now_ns
 from drivers.registry import build_drivers
 from drivers.simulator.config import SimulationConfig
 from drivers.simulator.runner import DEFAULT_CONFIG, run_simulation
+from hmi.app import gui_thread_gc
 from hmi.bridge import LiveBridge
 from hmi.context import HmiContext
 from hmi.formatting import PlantClock
@@ -205,6 +207,15 @@ def wait_for(condition: Callable[[], bool], timeout: float = 30.0, step: float =
             return True
         time.sleep(step)
     return condition()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def collect_on_the_gui_thread(qapp: Any) -> Iterator[None]:
+    """As the application does: reference cycles are collected on the GUI thread only."""
+    collector = gui_thread_gc(0.5)
+    yield
+    collector.timer.stop()
+    gc.enable()
 
 
 @pytest.fixture(scope="session")
