@@ -44,11 +44,12 @@ from hmi.security.audit_query import (
 from hmi.security.audit_table import audit_columns, filter_menu, refill_menu
 from hmi.security.touch import KeypadPopup, fit_for_touch
 from hmi.theme import set_property
-from hmi.widgets.tables import make_table
+from hmi.widgets.flow_layout import FlowBar, labelled, wrapped_height
+from hmi.widgets.tables import make_table, set_column_widths
 
 LOGGED_OFF = "Log on to see the audit trail."
 COLUMN_WIDTHS = (60, 150, 100, 110, 100, 130, 150, 170, 150, 100)
-"""Initial widths of every column but the last (Detail stretches)."""
+"""Initial widths of every column but the last (Detail stretches), at the desk's type size."""
 
 
 class AuditView(QWidget):
@@ -66,8 +67,7 @@ class AuditView(QWidget):
         self.table = make_table(
             self.proxy, "audit", stretch_column=10, sort_column=0, descending=False
         )
-        for column, width in enumerate(COLUMN_WIDTHS):
-            self.table.setColumnWidth(column, width)
+        set_column_widths(self.table, COLUMN_WIDTHS)
         self.period = QComboBox()
         self.period.setObjectName("audit_period")
         for text, seconds in PERIODS:
@@ -107,30 +107,33 @@ class AuditView(QWidget):
         access.operator.changed.connect(self._user_changed)
         self._user_changed(access.operator.username)
 
+    def heightForWidth(self, width: int) -> int:  # noqa: N802 (Qt API)
+        """The minimum height with the bars' wrapped rows (a touch scroll area sizes by it)."""
+        return wrapped_height(self.layout(), width)
+
     def _build(self) -> None:
-        filters = QHBoxLayout()
+        filters = FlowBar()
         for label, widget in (
             ("Period", self.period),
             ("User", self.user),
             ("Action", self.action),
             ("Outcome", self.outcome),
         ):
-            filters.addWidget(QLabel(label))
-            filters.addWidget(widget)
-        filters.addWidget(self.search, 1)
-        filters.addWidget(self.refresh_button)
+            filters.add(labelled(label, widget))
+        self.search.setMinimumWidth(200)
+        filters.add(self.search)  # takes what is left of its row
+        filters.add(self.refresh_button)
         checks = QHBoxLayout()
         checks.addWidget(self.verify_button)
         checks.addWidget(self.verdict, 1)
-        checks.addWidget(QLabel("Go to seq"))
-        checks.addWidget(self.seq)
-        checks.addWidget(self.keypad_button)
-        checks.addWidget(self.export_button)
+        checks.addWidget(
+            FlowBar([labelled("Go to seq", self.seq), self.keypad_button, self.export_button])
+        )
         column = QVBoxLayout(self)
         heading = QLabel("Audit trail")
         heading.setProperty("role", "heading")
         column.addWidget(heading)
-        column.addLayout(filters)
+        column.addWidget(filters)
         column.addWidget(self.table, 1)
         counts = QHBoxLayout()
         counts.addWidget(self.count)

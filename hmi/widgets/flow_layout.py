@@ -3,7 +3,12 @@
 Toolbars use it so that a narrow view area (a 1366 px desk, the 1280x800 touch panel with
 48 px targets) gets a second row of buttons instead of squeezed ones ("1...n") or a window wider
 than the screen. Its minimum width is the widest single item; its height follows the width
-(``heightForWidth``), so the layouts around it give it as many rows as it needs.
+(``heightForWidth``), so the layouts around it give it as many rows as it needs. Items that
+expand horizontally (a search field) share what is left of their row.
+
+:class:`FlowBar` is a filter or action row built on it, and :func:`labelled` keeps a caption
+with its control when a row wraps; :func:`wrapped_height` is the height a view of such rows
+needs at a width.
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ from __future__ import annotations
 import logging
 
 from PySide6.QtCore import QPoint, QRect, QSize, Qt
-from PySide6.QtWidgets import QLayout, QLayoutItem, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QLayout, QLayoutItem, QWidget
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +88,20 @@ class FlowLayout(QLayout):
             rows[-1].append(item)
         return [row for row in rows if row]
 
+    def _widths(self, row: list[QLayoutItem], width: int) -> list[int]:
+        """The items' widths in a row: their size hints, what is left of the row shared by
+        those that expand horizontally."""
+        widths = [item.sizeHint().width() for item in row]
+        growing = [
+            k
+            for k, item in enumerate(row)
+            if item.expandingDirections() & Qt.Orientation.Horizontal
+        ]
+        left = width - sum(widths) - self._gap * (len(row) - 1)
+        for n, k in enumerate(growing):
+            widths[k] += max(left, 0) // len(growing) + (n < max(left, 0) % len(growing))
+        return widths
+
     def _arrange(self, rect: QRect, move: bool) -> int:
         """Place (``move``) or only measure the rows in ``rect``; returns the height used.
         Items of a row are centred on the row's height."""
@@ -91,13 +110,62 @@ class FlowLayout(QLayout):
         y = area.y()
         for row in self._rows(area.width()):
             height = max(item.sizeHint().height() for item in row)
+            widths = self._widths(row, area.width())
             x = area.x()
-            for item in row:
+            for item, width in zip(row, widths, strict=True):
                 hint = item.sizeHint()
                 if move:
                     top = y + (height - hint.height()) // 2
-                    item.setGeometry(QRect(QPoint(x, top), hint))
-                x += hint.width() + self._gap
+                    item.setGeometry(QRect(QPoint(x, top), QSize(width, hint.height())))
+                x += width + self._gap
             y += height + self._gap
         used = y - self._gap if y > area.y() else y
         return used - rect.y() + margins.bottom()
+
+
+class FlowBar(QWidget):
+    """A filter or action row that wraps onto more rows instead of widening its view."""
+
+    def __init__(
+        self, widgets: tuple[QWidget, ...] | list[QWidget] = (), parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.flow = FlowLayout(self)
+        self.flow.setContentsMargins(0, 0, 0, 0)
+        for widget in widgets:
+            self.flow.addWidget(widget)
+
+    def add(self, widget: QWidget) -> QWidget:
+        """Append a widget; returns it."""
+        self.flow.addWidget(widget)
+        return widget
+
+
+def labelled(text: str, control: QWidget) -> QWidget:
+    """A caption and its control as one item, so that a wrapping row never separates them."""
+    pair = QWidget()
+    pair.setObjectName(f"labelled_{control.objectName()}" if control.objectName() else "")
+    row = QHBoxLayout(pair)
+    row.setContentsMargins(0, 0, 0, 0)
+    caption = QLabel(text)
+    caption.setBuddy(control)
+    row.addWidget(caption)
+    row.addWidget(control)
+    return pair
+
+
+def wrapped_height(column: QLayout, width: int) -> int:
+    """The least height of a column of widgets at ``width``: its minimum height plus what its
+    wrapping items (flow bars, word-wrapped labels) need there beyond their one-row minimum.
+
+    A view whose rows wrap answers its ``heightForWidth`` with it: a touch scroll area sizes its
+    view by ``heightForWidth``, and a box layout would answer with its preferred height (tall
+    charts and tables), which makes the view scroll for no reason."""
+    margins = column.contentsMargins()
+    inner = width - margins.left() - margins.right()
+    extra = 0
+    for index in range(column.count()):
+        item = column.itemAt(index)
+        if item is not None and not item.isEmpty() and item.hasHeightForWidth():
+            extra += max(item.heightForWidth(inner) - item.minimumSize().height(), 0)
+    return column.totalMinimumSize().height() + extra

@@ -1,9 +1,15 @@
-"""A read-only record table with the console's usual settings."""
+"""A read-only record table with the console's usual settings, and initial column widths that
+follow the type size."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from PySide6.QtCore import QAbstractItemModel, Qt
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
+
+DESK_POINT_SIZE = 10.0
+"""The type size column widths are given for (the desk theme's; the touch panel's is 14 pt)."""
 
 
 def make_table(
@@ -40,3 +46,11 @@ def make_table(
         order = Qt.SortOrder.DescendingOrder if descending else Qt.SortOrder.AscendingOrder
         table.sortByColumn(sort_column, order)
     return table
+
+
+def set_column_widths(table: QTableView, widths: Sequence[int]) -> None:
+    """Initial widths of the first columns, given for the desk's type and widened in step with
+    a larger one (the touch panel's), so the texts they were sized for are not cut."""
+    scale = max(table.font().pointSizeF() / DESK_POINT_SIZE, 1.0)
+    for column, width in enumerate(widths):
+        table.setColumnWidth(column, round(width * scale))

@@ -19,6 +19,7 @@ from hmi.views.alarms.dialogs import ShelveDialog, TextDialog
 from hmi.views.alarms.journal_page import JournalPage
 from hmi.views.alarms.kpi_page import KpiPage
 from hmi.views.alarms.list_page import AlarmListPage
+from hmi.widgets.flow_layout import wrapped_height
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +52,10 @@ class AlarmConsole(QWidget):
         self.pending = 0
         self.show_snapshot(ctx.alarms.snapshot)
         self.tabs.currentChanged.connect(self._tab_changed)
+
+    def heightForWidth(self, width: int) -> int:  # noqa: N802 (Qt API)
+        """The minimum height with the page's wrapped rows (a touch scroll area sizes by it)."""
+        return wrapped_height(self.layout(), width)
 
     def show_snapshot(self, snapshot: AlarmSnapshot) -> None:
         """Refresh every list and the tab titles."""

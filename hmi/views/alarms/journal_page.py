@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import (
     QComboBox,
-    QHBoxLayout,
     QLabel,
     QLineEdit,
     QVBoxLayout,
@@ -17,6 +16,7 @@ from hmi.context import HmiContext
 from hmi.formatting import value_text
 from hmi.icons import icon_button
 from hmi.models.records import Column, RecordTableModel, TextFilterProxy
+from hmi.widgets.flow_layout import FlowBar
 from hmi.widgets.tables import make_table
 
 PERIODS_S = (
@@ -70,12 +70,10 @@ class JournalPage(QWidget):
         self.query_button.clicked.connect(self.query)
         self.status = QLabel("")
         self.status.setProperty("role", "caption")
-        bar = QHBoxLayout()
-        for widget in (self.period, self.alarm, self.query_button):
-            bar.addWidget(widget)
-        bar.addWidget(self.text, 1)
+        self.text.setMinimumWidth(200)
+        bar = FlowBar([self.period, self.alarm, self.query_button, self.text])
         layout = QVBoxLayout(self)
-        layout.addLayout(bar)
+        layout.addWidget(bar)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.status)
         self.busy = False

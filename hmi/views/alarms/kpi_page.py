@@ -72,6 +72,7 @@ class KpiPage(QWidget):
         self.status = QLabel("")
         self.status.setProperty("role", "caption")
         self.figures = QGridLayout()
+        self.figures.setVerticalSpacing(2)  # thirteen rows: the touch panel's page stays whole
         self.priority_plot = self._bar_plot("Priority distribution vs guideline (%)")
         self.actor_plot = self._bar_plot("Bad actors (activations)")
         self._build()

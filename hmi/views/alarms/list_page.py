@@ -7,15 +7,15 @@ Actions are handed to the console, which runs them in workers.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QLocale, QSize, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
-    QHBoxLayout,
     QHeaderView,
     QLineEdit,
     QPushButton,
     QSplitter,
+    QStyledItemDelegate,
     QTableView,
     QToolButton,
     QVBoxLayout,
@@ -25,11 +25,13 @@ from PySide6.QtWidgets import (
 from core.alarms.states import AlarmState
 from core.model import NS_PER_S, now_ns
 from hmi.context import HmiContext
+from hmi.formatting import PlantClock
 from hmi.icons import icon_button, priority_icon, quiet_priority_icon
 from hmi.models.alarm_model import ACTIVE_STATES, AlarmItem, AlarmSnapshot
-from hmi.models.alarm_table import AlarmFilterProxy, AlarmTableModel
+from hmi.models.alarm_table import COLUMNS, AlarmFilterProxy, AlarmTableModel
 from hmi.theme import PRIORITY_NUMBERS
 from hmi.views.alarms.details import AlarmDetails
+from hmi.widgets.flow_layout import FlowBar, wrapped_height
 
 KIND_STATES = {
     "active": ACTIVE_STATES,
@@ -42,7 +44,23 @@ STATE_FILTERS: tuple[tuple[str, frozenset[AlarmState]], ...] = (
     ("Acknowledged", frozenset({AlarmState.ACKED})),
     ("Returned to normal", frozenset({AlarmState.RTN_UNACK})),
 )
+AREA_COLUMN = COLUMNS.index("Area")
+SEARCH_MIN_WIDTH = 200
+"""The search field never gets narrower (it takes the rest of its row of the filter bar)."""
 SINCE_FILTERS = (("Any time", 0), ("Last hour", 3600), ("Last 8 h", 8 * 3600), ("Last 24 h", 86400))
+
+
+class TodayTimeDelegate(QStyledItemDelegate):
+    """Shows a plant-time ``YYYY-MM-DD HH:MM:SS`` of today as its time of day only."""
+
+    def __init__(self, clock: PlantClock, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.clock = clock
+
+    def displayText(self, value: object, locale: QLocale | QLocale.Language) -> str:  # noqa: N802
+        text = super().displayText(value, locale)
+        today = self.clock.datetime_text(now_ns()).split(" ")[0] + " "
+        return text.removeprefix(today)
 
 
 class AlarmListPage(QWidget):
@@ -71,6 +89,9 @@ class AlarmListPage(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
         self.table.setIconSize(QSize(20, 20))
+        if ctx.touch:  # the description needs the room more than today's date and the area
+            self.table.setItemDelegateForColumn(1, TodayTimeDelegate(ctx.clock, self.table))
+            self.table.setColumnHidden(AREA_COLUMN, True)  # in the details, filter and banner
         self.details = AlarmDetails(ctx.clock)
         self.priority_buttons: dict[str, QToolButton] = {}
         self.buttons: dict[str, QPushButton] = {}
@@ -79,27 +100,30 @@ class AlarmListPage(QWidget):
 
     # -- layout ---------------------------------------------------------------------------------
     def _build(self) -> None:
+        """Filters above, actions below, both the whole width (wrapping on a narrow panel);
+        the table and the details pane side by side between them."""
         split = QSplitter(Qt.Orientation.Horizontal)
-        left = QWidget()
-        column = QVBoxLayout(left)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.addLayout(self._filter_bar())
-        column.addWidget(self.table, 1)
-        column.addLayout(self._action_bar())
-        split.addWidget(left)
+        split.addWidget(self.table)
         split.addWidget(self.details)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 1)
+        split.setChildrenCollapsible(False)
         self.details.setMinimumWidth(320)
         split.setSizes([900, 360])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(split)
+        layout.addWidget(self._filter_bar())
+        layout.addWidget(split, 1)
+        layout.addWidget(self._action_bar())
         self.details.trend_button.clicked.connect(self._trend)
         self.details.faceplate_button.clicked.connect(self._faceplate)
 
-    def _filter_bar(self) -> QHBoxLayout:
-        bar = QHBoxLayout()
+    def heightForWidth(self, width: int) -> int:  # noqa: N802 (Qt API)
+        """The minimum height with the bars' wrapped rows (a touch scroll area sizes by it)."""
+        return wrapped_height(self.layout(), width)
+
+    def _filter_bar(self) -> FlowBar:
+        bar = FlowBar()
         for priority in ("critical", "high", "medium", "low"):
             button = QToolButton()
             button.setCheckable(True)
@@ -110,7 +134,7 @@ class AlarmListPage(QWidget):
                 lambda on, b=button, p=priority: self._priority_toggled(b, p, on)
             )
             self.priority_buttons[priority] = button
-            bar.addWidget(button)
+            bar.add(button)
         self.area = QComboBox()
         self.area.addItem("All areas", "")
         for area in sorted({a.name for a in self.ctx.config.areas} | self._alarm_areas()):
@@ -124,17 +148,18 @@ class AlarmListPage(QWidget):
         self.text = QLineEdit()
         self.text.setPlaceholderText("Search alarm, tag, text…")
         self.text.setClearButtonEnabled(True)
+        self.text.setMinimumWidth(SEARCH_MIN_WIDTH)
         for combo in (self.area, self.state, self.since):
             combo.currentIndexChanged.connect(lambda _i: self._apply_filters())
-            bar.addWidget(combo)
+            bar.add(combo)
         self.text.textChanged.connect(lambda _t: self._apply_filters())
-        bar.addWidget(self.text, 1)
+        bar.add(self.text)  # takes what is left of its row
         return bar
 
     def _alarm_areas(self) -> set[str]:
         return {d.area for d in self.ctx.alarms.definitions() if d.area}
 
-    def _action_bar(self) -> QHBoxLayout:
+    def _action_bar(self) -> FlowBar:
         specs = {
             "active": (
                 ("ack", "Acknowledge", "ack"),
@@ -149,14 +174,13 @@ class AlarmListPage(QWidget):
                 ("comment", "Comment…", "comment"),
             ),
         }[self.kind]
-        bar = QHBoxLayout()
+        bar = FlowBar()
         for name, text, icon in specs:
             button = icon_button(icon, text)
             button.setObjectName(f"{self.kind}_{name}")
             button.clicked.connect(lambda _=False, n=name: self._request(n))
             self.buttons[name] = button
-            bar.addWidget(button)
-        bar.addStretch(1)
+            bar.add(button)
         return bar
 
     # -- behaviour ------------------------------------------------------------------------------

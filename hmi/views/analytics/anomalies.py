@@ -15,7 +15,6 @@ from typing import Any
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QComboBox,
-    QHBoxLayout,
     QLabel,
     QLineEdit,
     QSplitter,
@@ -32,6 +31,7 @@ from hmi.models.records import Column, TextFilterProxy
 from hmi.views.analytics.charts import AnalyticsPlot
 from hmi.views.analytics.common import BackgroundTask, EmphasisModel, PeriodPicker
 from hmi.views.analytics.nav import register_analytics_icons
+from hmi.widgets.flow_layout import FlowBar, labelled, wrapped_height
 from hmi.widgets.tables import make_table
 
 log = logging.getLogger(__name__)
@@ -118,6 +118,7 @@ class AnomaliesView(QWidget):
         self.summary = QLabel("")
         self.status = QLabel("")
         self.status.setProperty("role", "caption")
+        self.status.setWordWrap(True)
         self.task = BackgroundTask(ctx, self, "anomaly events", self.status)
         self.preview_task = BackgroundTask(ctx, self, "anomaly preview", self.status)
         self._timer = QTimer(self)
@@ -125,20 +126,22 @@ class AnomaliesView(QWidget):
         self._build()
         self._connect()
 
+    def heightForWidth(self, width: int) -> int:  # noqa: N802 (Qt API)
+        """The minimum height with the bars' wrapped rows (a touch scroll area sizes by it)."""
+        return wrapped_height(self.layout(), width)
+
     def _build(self) -> None:
-        bar = QHBoxLayout()
-        bar.addWidget(self.picker)
-        bar.addWidget(QLabel("State"))
-        bar.addWidget(self.state)
-        bar.addWidget(self.search, 1)
-        bar.addWidget(self.refresh_button)
-        bar.addWidget(self.trend_button)
+        self.search.setMinimumWidth(200)
+        bar = FlowBar([self.picker, labelled("State", self.state), self.search])
+        bar.add(self.refresh_button)
+        bar.add(self.trend_button)
         note = QLabel(
             "Anomalies are advisory: the detectors flag unusual behaviour; they are not alarms."
         )
         note.setProperty("role", "caption")
+        note.setWordWrap(True)
         layout = QVBoxLayout(self)
-        layout.addLayout(bar)
+        layout.addWidget(bar)
         layout.addWidget(note)
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(self.table)

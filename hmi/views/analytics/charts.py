@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtGui import QFontMetrics, QResizeEvent
 from PySide6.QtWidgets import QWidget
 
 from hmi.theme import DARK, LIGHT, Palette
@@ -23,7 +24,8 @@ log = logging.getLogger(__name__)
 MAX_LABEL = 14
 REGION_ALPHA = 40
 MAX_TICKS = 12
-"""At most this many category labels on an axis (every n-th one beyond that)."""
+"""At most this many category labels on an axis (every n-th one beyond that, or beyond what
+the axis has room for)."""
 
 
 def palette_of(background: object, current: Palette) -> Palette:
@@ -55,6 +57,7 @@ class AnalyticsPlot(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph is untype
             axes["bottom"] = pg.DateAxisItem(orientation="bottom", utcOffset=-utc_offset_s)
         super().__init__(parent, background=palette.panel, axisItems=axes)
         self.palette_ = palette
+        self._categories: dict[str, list[str]] = {}
         self.redraw_hooks: list[Callable[[], None]] = []
         self.setObjectName(name)
         self.setMenuEnabled(False)
@@ -86,10 +89,32 @@ class AnalyticsPlot(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph is untype
             axis.setTextPen(self.palette_.text)
 
     def set_categories(self, labels: Sequence[str], axis: str = "bottom") -> None:
-        """Label an axis 0, 1, 2... with category names (every n-th when there are many)."""
-        step = max(1, -(-len(labels) // MAX_TICKS))
-        ticks = [(float(i), short(text)) for i, text in enumerate(labels) if i % step == 0]
+        """Label an axis 0, 1, 2... with category names: every n-th when they would not fit
+        side by side (the touch panel's larger type), again whenever the chart is resized."""
+        self._categories[axis] = [short(text) for text in labels]
+        self._label_axis(axis)
+
+    def _label_axis(self, axis: str) -> None:
+        shown = self._categories.get(axis, [])
+        step = max(1, -(-len(shown) // self._label_room(axis, shown)))
+        ticks = [(float(i), text) for i, text in enumerate(shown) if i % step == 0]
         self.getAxis(axis).setTicks([ticks, []])
+
+    def _label_room(self, axis: str, shown: Sequence[str]) -> int:
+        """How many of the labels fit along the axis without touching (``MAX_TICKS`` at most)."""
+        metrics = QFontMetrics(self.getAxis(axis).style.get("tickFont") or self.font())
+        if axis in ("left", "right"):
+            room = self.height() / max(metrics.height() * 1.2, 1)
+        else:
+            widest = max((metrics.horizontalAdvance(text) for text in shown), default=0)
+            room = self.width() * 0.8 / max(widest + metrics.averageCharWidth() * 2, 1)
+        return max(1, min(MAX_TICKS, int(room)))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt API)
+        """Thin the category labels out (or in) to the new size."""
+        super().resizeEvent(event)
+        for axis in getattr(self, "_categories", {}):
+            self._label_axis(axis)
 
     def bars(
         self, heights: Sequence[float | None], highlight: Sequence[int] = ()

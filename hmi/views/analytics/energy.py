@@ -18,7 +18,6 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
-    QHBoxLayout,
     QLabel,
     QPlainTextEdit,
     QSplitter,
@@ -45,6 +44,7 @@ from hmi.views.analytics.energy_rows import (
     write_csv,
 )
 from hmi.views.analytics.nav import register_analytics_icons
+from hmi.widgets.flow_layout import FlowBar, labelled, wrapped_height
 from hmi.widgets.tables import make_table
 
 log = logging.getLogger(__name__)
@@ -122,12 +122,14 @@ class EnergyView(QWidget):
         self.total_chart = AnalyticsPlot(ctx.palette, name="energy_totals")
         self.caption = QLabel("")
         self.caption.setProperty("role", "heading")
+        self.caption.setWordWrap(True)
         self.warnings = QPlainTextEdit()
         self.warnings.setObjectName("energy_warnings")
         self.warnings.setReadOnly(True)
         self.warnings.setMaximumHeight(110)
         self.status = QLabel("")
         self.status.setProperty("role", "caption")
+        self.status.setWordWrap(True)
         self.task = BackgroundTask(ctx, self, "energy report", self.status)
         self.export_task = BackgroundTask(ctx, self, "energy export", self.status)
         self._recalc = QTimer(self)
@@ -143,28 +145,34 @@ class EnergyView(QWidget):
         combo.setCurrentText(current)
         return combo
 
+    def heightForWidth(self, width: int) -> int:  # noqa: N802 (Qt API)
+        """The minimum height with the bars' wrapped rows (a touch scroll area sizes by it)."""
+        return wrapped_height(self.layout(), width)
+
     def _build(self) -> None:
-        bar = QHBoxLayout()
-        bar.addWidget(self.picker)
+        bar = FlowBar([self.picker])
         for text, widget in (("by", self.grouping), ("per", self.level), ("chart", self.quantity)):
-            bar.addWidget(QLabel(text))
-            bar.addWidget(widget)
-        bar.addStretch(1)
-        bar.addWidget(self.calculate_button)
-        bar.addWidget(self.export_button)
+            bar.add(labelled(text, widget))
+        bar.add(self.calculate_button)
+        bar.add(self.export_button)
         charts = QSplitter(Qt.Orientation.Vertical)
         charts.addWidget(self.period_chart)
         charts.addWidget(self.total_chart)
+        rows = QWidget()  # the table, its gaps and warnings below it
+        column = QVBoxLayout(rows)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.table, 1)
+        column.addWidget(QLabel("Gaps and warnings"))
+        column.addWidget(self.warnings)
         split = QSplitter()
-        split.addWidget(self.table)
+        split.addWidget(rows)
         split.addWidget(charts)
+        split.setChildrenCollapsible(False)
         split.setSizes([720, 480])
         layout = QVBoxLayout(self)
-        layout.addLayout(bar)
+        layout.addWidget(bar)
         layout.addWidget(self.caption)
         layout.addWidget(split, 1)
-        layout.addWidget(QLabel("Gaps and warnings"))
-        layout.addWidget(self.warnings)
         layout.addWidget(self.status)
 
     def _connect(self) -> None:

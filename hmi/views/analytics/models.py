@@ -14,7 +14,7 @@ import logging
 from typing import Any
 
 from PySide6.QtCore import QItemSelectionModel
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QSplitter, QTextBrowser, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QSplitter, QTextBrowser, QVBoxLayout, QWidget
 
 from core.analytics.registry import (
     MODEL_KEY_ENV,
@@ -37,6 +37,7 @@ from hmi.views.analytics.model_actions import (
     listing,
 )
 from hmi.views.analytics.nav import register_analytics_icons
+from hmi.widgets.flow_layout import FlowBar, wrapped_height
 from hmi.widgets.tables import make_table
 
 log = logging.getLogger(__name__)
@@ -143,6 +144,7 @@ class ModelCenterView(QWidget):
         )
         self.status = QLabel("")
         self.status.setProperty("role", "caption")
+        self.status.setWordWrap(True)
         self.task = BackgroundTask(ctx, self, "model center", self.status)
         self._build()
         self.refresh_button.clicked.connect(self.refresh)
@@ -151,23 +153,21 @@ class ModelCenterView(QWidget):
         self.compare_button.clicked.connect(self.compare_selected)
         self._set_actions(False)
 
+    def heightForWidth(self, width: int) -> int:  # noqa: N802 (Qt API)
+        """The minimum height with the bars' wrapped rows (a touch scroll area sizes by it)."""
+        return wrapped_height(self.layout(), width)
+
     def _build(self) -> None:
-        bar = QHBoxLayout()
-        for button in (
-            self.refresh_button,
-            self.promote_button,
-            self.rollback_button,
-            self.compare_button,
-        ):
-            bar.addWidget(button)
-        bar.addStretch(1)
+        bar = FlowBar(
+            [self.refresh_button, self.promote_button, self.rollback_button, self.compare_button]
+        )
         split = QSplitter()
         split.addWidget(self.table)
         split.addWidget(self.detail)
         split.setSizes([860, 340])
         layout = QVBoxLayout(self)
         layout.addWidget(self.key_message)
-        layout.addLayout(bar)
+        layout.addWidget(bar)
         layout.addWidget(split, 1)
         layout.addWidget(self.status)
 
@@ -209,6 +209,7 @@ class ModelCenterView(QWidget):
         if isinstance(error, ModelKeyError):
             self.listing = None
             self.model.set_records([])
+            self.table.resizeColumnsToContents()  # the headers whole, not the style's 48 px
             self.key_message.setText(NO_KEY_TEXT)
             set_property(self.key_message, "result", "refused")
             self.task.say(str(error))
