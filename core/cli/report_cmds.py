@@ -2,7 +2,8 @@
 
 ``controldeck report --config F --kind K --from ISO --to ISO --out FILE`` writes a PDF or a CSV
 (by the extension; a CSV holds every table in sections, or one plain table with ``--table``),
-records its SHA-256 and parameters and prints them. ``verify`` exits 0 only for a file whose
+records its SHA-256, parameters and path, audits the export (``report_exported``: path and
+SHA-256) and prints them. ``verify`` exits 0 only for a file whose
 hash, audit row and signatures all check out (1 otherwise). ``sign`` asks for the password
 again (or reads it from stdin) and writes a signed copy. Bad usage or configuration exits 2.
 """
@@ -145,13 +146,13 @@ def cmd_sign(args: argparse.Namespace, **_: Any) -> int:
     from core.security.authorization import PermissionRefused
 
     password = PasswordSource(args.password_stdin).read(f"Password for {args.user}")
+    out = args.out or signed_path(args.file)
     with _open_service(args.config) as service:
         try:
-            signed = service.sign(data, args.user, password, args.meaning)
+            signed = service.sign(data, args.user, password, args.meaning, path=out)
         except (AuthError, PermissionRefused, ReportError) as exc:
             sys.stderr.write(f"controldeck: refused: {exc}\n")
             return 1
-    out = args.out or signed_path(args.file)
     write_file(out, signed.content)
     s = signed.signature
     sys.stdout.write(

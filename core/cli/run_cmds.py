@@ -139,10 +139,16 @@ def cmd_status(args: argparse.Namespace, **_: Any) -> int:
         )
         write_table(out, ("counter", "value"), sorted(proc["counters"].items()))
         for drv in proc.get("drivers", []):
-            out.write(
-                f"driver {drv['name']} ({drv['kind']}): {drv['state']} {drv.get('last_error', '')}\n"
-            )
+            out.write(f"{driver_line(drv)}\n")
     return 0
+
+
+def driver_line(drv: dict[str, Any]) -> str:
+    """``driver broker (mqtt, MQTT 3.1.1): online`` plus the last error, if any."""
+    kind = str(drv["kind"])
+    protocol = drv.get("protocol") or ""
+    what = f"{kind}, {kind.upper()} {protocol}" if protocol else kind
+    return f"driver {drv['name']} ({what}): {drv['state']} {drv.get('last_error', '')}".rstrip()
 
 
 def _write_energy(out: TextIO, energy: dict[str, Any]) -> None:

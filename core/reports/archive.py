@@ -1,7 +1,9 @@
 """The report archive: the ``reports`` table (append-only) of every report file produced.
 
 Each distinct file is one row: the SHA-256 of its bytes, its size, its kind, format, period and
-the canonical parameters of its query (and their digest), who generated it and when. A signed
+the canonical parameters of its query (and their digest), who generated it and when, and the
+file's name and absolute path where it was first written (a later export of the same bytes to
+another place is a ``report_exported`` audit row, not an archive row). A signed
 copy (the report with signature pages or a signature section appended) is a row of its own
 whose ``base_hash`` names the report it extends.
 """
@@ -40,6 +42,8 @@ class ReportRecord:
     size: int
     file_name: str
     created_ns: int
+    file_path: str
+    """Absolute path the file was first written to ("" when not known)."""
 
     @property
     def is_signed_copy(self) -> bool:

@@ -3,10 +3,11 @@
 >>> with ReportService.open(config) as service:
 ...     result = service.export(ReportRequest("energy", start, end), Path("energy.pdf"))
 
-Generating records the file's SHA-256 and its query parameters in the archive and appends a
-``report_generated`` audit row. The same query exported again (same parameters and author)
-reuses the first export's generation time; when the data has not changed the bytes are
-identical and no new row is added. Runs in a worker thread (store reads, anomaly scoring).
+Generating records the file's SHA-256, its query parameters and where it is written in the
+archive and appends a ``report_generated`` audit row; writing a file appends a
+``report_exported`` row (the target path and the SHA-256 written there). The same query
+exported again (same parameters and author) reuses the first export's generation time; when the
+data has not changed the bytes are identical and no new archive row is added. Runs in a worker thread (store reads, anomaly scoring).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from core.reports.verify import (
     ReportError,
     SignedReport,
     Verification,
+    file_columns,
     record_copy,
     sign_file,
     verify_bytes,
@@ -104,8 +106,12 @@ class ReportService:
             historian.close()
 
     # -- generating -----------------------------------------------------------------------------
-    def generate(self, request: ReportRequest, file_name: str = "") -> GeneratedReport:
-        """Build, render, record and audit one report."""
+    def generate(
+        self, request: ReportRequest, path: Path | None = None, *, copy_path: Path | None = None
+    ) -> GeneratedReport:
+        """Build, render, record and audit one report. ``path`` is where the caller writes the
+        report, ``copy_path`` where it writes a signed copy made here (both recorded with a new
+        archive row; nothing is written here)."""
         request = replace(request, notes=tuple(self.ctx.scrub(n) for n in request.notes))
         previous = self.archive.latest_for_query(request.query_digest)
         when = request.generated_ns or (previous.generated_ns if previous else self.ctx.clock())
@@ -117,9 +123,11 @@ class ReportService:
             document = replace(document, generated_ns=self.ctx.clock())
             content = self.render(document, request)
         reused = self.archive.by_hash(sha256_hex(content)) is not None
-        record = self._record(content, request, document, "original", file_name)
-        self._audit(request, record, reused, file_name)
-        signed = self._with_signatures(content, record) if request.with_signatures else None
+        record = self._record(content, request, document, path)
+        self._audit(request, record, reused, path.name if path else "")
+        signed = (
+            self._with_signatures(content, record, copy_path) if request.with_signatures else None
+        )
         if signed is None:
             return GeneratedReport(content, record, None, reused)
         return GeneratedReport(signed[0], record, signed[1], reused)
@@ -131,25 +139,38 @@ class ReportService:
         return render_pdf(document)
 
     def export(self, request: ReportRequest, path: Path) -> GeneratedReport:
-        """Generate and write to ``path``."""
-        result = self.generate(request, path.name)
+        """Generate, write to ``path`` and audit the export."""
+        result = self.generate(request, path, copy_path=path)
         write_file(path, result.content)
+        self.audit_export(
+            result.signed or result.record, path, result.content, request.generated_by
+        )
         return result
+
+    def audit_export(self, record: ReportRecord, path: Path, content: bytes, user: str) -> None:
+        """Append a ``report_exported`` row: the target path and the SHA-256 written there."""
+        copy = f", signed copy of {record.base_hash}" if record.is_signed_copy else ""
+        self.ctx.security.audit.append(
+            AuditEvent(
+                AuditAction.REPORT_EXPORTED, user, self.ctx.security.station,
+                target=str(path.absolute()), new_value=sha256_hex(content),
+                detail=f"report #{record.id} ({record.kind} {record.format}, "
+                f"{len(content)} bytes{copy})",
+            )
+        )  # fmt: skip
 
     def _record(
         self,
         content: bytes,
         request: ReportRequest,
         document: ReportDocument,
-        variant: str,
-        file_name: str,
-        base_hash: str = "",
+        path: Path | None,
     ) -> ReportRecord:
         digest = sha256_hex(content)
         return self.archive.add(
             content_hash=digest,
-            base_hash=base_hash or digest,
-            variant=variant,
+            base_hash=digest,
+            variant="original",
             kind=request.kind,
             format=request.fmt,
             query_digest=request.query_digest,
@@ -159,8 +180,8 @@ class ReportService:
             generated_ns=document.generated_ns,
             generated_by=request.generated_by,
             size=len(content),
-            file_name=file_name,
             created_ns=self.ctx.clock(),
+            **file_columns(path),
         )
 
     def _audit(
@@ -181,7 +202,7 @@ class ReportService:
         )
 
     def _with_signatures(
-        self, content: bytes, record: ReportRecord
+        self, content: bytes, record: ReportRecord, path: Path | None
     ) -> tuple[bytes, ReportRecord] | None:
         """The report with its signature block, when it has been signed (recorded too)."""
         signatures = self.ctx.security.signer.signatures(record.content_hash)
@@ -189,7 +210,7 @@ class ReportService:
             return None
         data = signed_copy(content, record, signatures, self.ctx.config.plant.name, self.ctx.zone)
         if self.archive.by_hash(sha256_hex(data)) is None:
-            copy = record_copy(self.ctx, self.archive, record, data)
+            copy = record_copy(self.ctx, self.archive, record, data, path)
             self.ctx.security.audit.append(
                 AuditEvent(
                     AuditAction.REPORT_GENERATED, record.generated_by, self.ctx.security.station,
@@ -205,8 +226,16 @@ class ReportService:
         return verify_bytes(self.ctx, self.archive, data)
 
     def sign(
-        self, data: bytes, username: str, password: str, meaning: str, station: str = ""
+        self,
+        data: bytes,
+        username: str,
+        password: str,
+        meaning: str,
+        station: str = "",
+        path: Path | None = None,
     ) -> SignedReport:
         """Re-authenticate, sign the report the file is (or extends), write nothing; the caller
-        writes :attr:`SignedReport.content` (recorded in the archive with its own hash)."""
-        return sign_file(self.ctx, self.archive, data, username, password, meaning, station)
+        writes :attr:`SignedReport.content` (recorded in the archive with its own hash and, when
+        given, the ``path`` it will be written to)."""
+        signer = (username, password, meaning, station)
+        return sign_file(self.ctx, self.archive, data, signer, path)

@@ -1,8 +1,10 @@
-"""The report tables on the store's :data:`core.store.schema.metadata` (revision ``0006``).
+"""The report tables on the store's :data:`core.store.schema.metadata` (revisions ``0006``,
+``0008``: ``reports.file_path``).
 
 ``reports`` is append-only (triggers refuse UPDATE and DELETE): one row per distinct file a
 report produced, with the SHA-256 of its bytes, the parameters of its query and, for a signed
-copy, the hash of the report it extends. ``report_schedules`` keeps the last period each
+copy, the hash of the report it extends, and the absolute path the file was first written to
+(empty when not known: rows from before ``0008``, signed copies the caller writes later). ``report_schedules`` keeps the last period each
 schedule has run for, so a period missed while the application was closed runs at the next
 start, exactly once.
 """
@@ -33,6 +35,7 @@ reports = Table(
     Column("size", BigInteger, nullable=False),
     Column("file_name", Text, nullable=False, server_default=""),
     Column("created_ns", BigInteger, nullable=False),
+    Column("file_path", Text, nullable=False, server_default=""),
 )
 
 report_schedules = Table(

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from sqlalchemy import select
 
@@ -155,14 +156,14 @@ def sign_file(
     ctx: ReportContext,
     archive: ReportArchive,
     data: bytes,
-    username: str,
-    password: str,
-    meaning: str,
-    station: str = "",
+    signer: tuple[str, str, str, str],
+    path: Path | None = None,
 ) -> SignedReport:
-    """Sign the report ``data`` is (or extends) after re-authentication; make the signed copy
-    with every signature so far and record it. Raises :class:`ReportError` for an unknown
+    """Sign the report ``data`` is (or extends) after re-authentication (``signer``: username,
+    password, meaning, station); make the signed copy with every signature so far and record
+    it (with ``path``, where the caller writes it). Raises :class:`ReportError` for an unknown
     file, ``AuthError``/``PermissionRefused`` (audited) for refused credentials."""
+    username, password, meaning, station = signer
     chosen = Meaning(meaning.lower())
     record = archive.by_hash(sha256_hex(data))
     if record is None:
@@ -177,7 +178,7 @@ def sign_file(
     )
     signatures = ctx.security.signer.signatures(base.content_hash)
     content = signed_copy(original, base, signatures, ctx.config.plant.name, ctx.zone)
-    copy = record_copy(ctx, archive, base, content)
+    copy = record_copy(ctx, archive, base, content, path)
     _audit_signed(ctx, username, where, base, copy, chosen, len(signatures))
     return SignedReport(content, copy, base, signature)
 
@@ -200,10 +201,22 @@ def _audit_signed(
     )  # fmt: skip
 
 
+def file_columns(path: Path | None) -> dict[str, str]:
+    """The archive's ``file_name`` and ``file_path`` (absolute) of a file written to ``path``."""
+    if path is None:
+        return {"file_name": "", "file_path": ""}
+    return {"file_name": path.name, "file_path": str(path.absolute())}
+
+
 def record_copy(
-    ctx: ReportContext, archive: ReportArchive, base: ReportRecord, content: bytes
+    ctx: ReportContext,
+    archive: ReportArchive,
+    base: ReportRecord,
+    content: bytes,
+    path: Path | None = None,
 ) -> ReportRecord:
-    """Record a signed copy of ``base`` (or return its row when known)."""
+    """Record a signed copy of ``base`` (or return its row when known), to be written to
+    ``path`` (unknown: the base's file name and no path)."""
     row = {name: getattr(base, name) for name in ReportRecord.__dataclass_fields__ if name != "id"}
     row |= {
         "content_hash": sha256_hex(content),
@@ -212,4 +225,5 @@ def record_copy(
         "size": len(content),
         "created_ns": ctx.clock(),
     }
+    row |= file_columns(path) if path is not None else {"file_path": ""}
     return archive.add(**row)

@@ -29,6 +29,7 @@ class AuditAction(StrEnum):
     USER_ROLES = "user_roles"
     REPORT_GENERATED = "report_generated"
     REPORT_SIGNED = "report_signed"
+    REPORT_EXPORTED = "report_exported"
     SIGNATURE = "signature"
     SIGNATURE_FAILED = "signature_failed"
     MODEL_PROMOTED = "model_promoted"

@@ -39,9 +39,19 @@ COUNTER_COLUMNS: list[Column[CounterRow]] = [
     Column("Value", lambda r: f"{r.value:,}", lambda r: r.value),
     Column("Rate /s", lambda r: f"{r.rate:,.1f}", lambda r: r.rate),
 ]
+
+
+def protocol_text(driver: dict[str, Any]) -> str:
+    """The negotiated protocol (``MQTT 5``, ``MQTT 3.1.1``); empty before the first connection
+    and for drivers without a choice of version."""
+    protocol = driver.get("protocol") or ""
+    return f"{str(driver['kind']).upper()} {protocol}" if protocol else ""
+
+
 DRIVER_COLUMNS: list[Column[dict[str, Any]]] = [
     Column("Driver", lambda d: str(d["name"])),
     Column("Kind", lambda d: str(d["kind"])),
+    Column("Protocol", protocol_text),
     Column("State", lambda d: str(d["state"]).upper() if d["state"] != "online" else "online"),
     Column("Endpoint", lambda d: str(d.get("endpoint", ""))),
     Column("Messages", lambda d: f"{d.get('messages', 0):,}", lambda d: d.get("messages", 0)),
@@ -80,7 +90,7 @@ class DiagnosticsView(QWidget):
         counter_proxy.setSourceModel(self.counters)
         self.counter_table = make_table(counter_proxy, "diag_counters", stretch_column=0, fit=True)
         self.drivers: RecordTableModel[dict[str, Any]] = RecordTableModel(DRIVER_COLUMNS)
-        self.driver_table = make_table(self.drivers, "diag_drivers", stretch_column=8, fit=True)
+        self.driver_table = make_table(self.drivers, "diag_drivers", stretch_column=9, fit=True)
         self.store_label = QLabel("store —")
         self.spool_label = QLabel("spool —")
         self.spool_label.setWordWrap(True)

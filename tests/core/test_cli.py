@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import signal
 import sqlite3
 import subprocess
@@ -266,3 +267,26 @@ def test_parsing_the_command_line_loads_no_report_or_model_code() -> None:
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=120
     )
     assert done.stdout.strip() == ""
+
+
+HEAVY = ("scipy", "pint", "statsmodels", "sklearn")
+
+
+@pytest.mark.parametrize("args", [["--help"], ["energy", "--help"]])
+def test_the_installed_command_starts_without_the_heavy_libraries(args: list[str]) -> None:
+    """``controldeck --help`` (the console script, as installed) imports none of pint, scipy,
+    statsmodels or scikit-learn: units are resolved, and models fitted, on first use only."""
+    script = Path(sys.executable).with_name("controldeck")
+    assert script.is_file(), "the console script of the editable install"
+    env = dict(os.environ, PYTHONPROFILEIMPORTTIME="1")
+    done = subprocess.run(
+        [str(script), *args], capture_output=True, text=True, timeout=120, env=env, check=False
+    )
+    assert done.returncode == 0 and "usage: controldeck" in done.stdout, done.stderr[-2000:]
+    imported = {
+        line.split("|")[-1].strip()
+        for line in done.stderr.splitlines()
+        if line.startswith("import time:")
+    }
+    assert "core.analytics.energy.units" in imported, "the probe sees the energy package"
+    assert sorted(m for m in imported if m.split(".")[0] in HEAVY) == []

@@ -6,6 +6,7 @@ modified or deleted archived file is reported after "Verify"; touch mode; period
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -18,6 +19,8 @@ from pytestqt.qtbot import QtBot
 from core.analytics.energy.periods import Shift, to_ns
 from core.model import NS_PER_S
 from core.reports.csvout import read_tables
+from core.reports.model import sha256_hex
+from core.reports.request import ReportRequest
 from core.reports.verify import verify_bytes
 from core.security.authorization import PermissionRefused
 from core.security.roles import Role
@@ -25,10 +28,11 @@ from hmi.context import HmiContext
 from hmi.session import PlantSession
 from hmi.theme import TOUCH_MIN_TARGET_PX
 from hmi.views.reports import jobs
-from hmi.views.reports.files import FileState
+from hmi.views.reports.files import FileState, check
 from hmi.views.reports.jobs import ReportFile
 from hmi.views.reports.periods import last_shift, preset_window
 from hmi.views.reports.shown import NO_SIGN
+from hmi.views.reports.sign_dialog import SignDialog
 from hmi.views.reports.view import LOGGED_OFF, ReportsView
 from tests.hmi.conftest import PASSWORD
 
@@ -113,6 +117,7 @@ def test_generate_previews_pages_and_archives_it_verified(
     state_becomes(qtbot, view, report.record.id, FileState.VERIFIED)
     entry = view.entry(report.record.id)
     assert entry is not None and entry.path == report.path
+    assert report.base.file_path == str(report.path)
     assert "report_generated" in [
         a for a, _u, _o in audit_actions(ctx, report.record.content_hash, 0)
     ]
@@ -147,22 +152,49 @@ def test_an_empty_period_is_refused_before_any_work(
 
 
 # -- signing ------------------------------------------------------------------------------------
-def test_signing_asks_for_the_password_and_adds_the_signature(
+@dataclass(frozen=True)
+class Signing:
+    """A supervisor's Reports view showing a fresh report, with the sign dialog open."""
+
+    ctx: HmiContext
+    view: ReportsView
+    report: ReportFile
+    since: int
+    """The security clock before the dialog opened (audit rows of the signing come after)."""
+    dialog: SignDialog
+
+
+@pytest.fixture
+def start_signing(
     make_ctx: Callable[..., HmiContext],
     supervisor: str,
     make_view: Callable[..., ReportsView],
     qtbot: QtBot,
+) -> Callable[[int, str], Signing]:
+    """Log the supervisor on, generate an alarms report over ``minutes``, open the sign dialog
+    and choose ``meaning``."""
+
+    def start(minutes: int, meaning: str) -> Signing:
+        ctx = make_ctx(user=supervisor)
+        view = make_view(ctx)
+        report = generate(qtbot, view, "alarms", minutes)
+        since = ctx.security.clock()
+        dialog = view.shown.open_sign_dialog()
+        assert dialog is not None
+        dialog.choose(meaning)
+        return Signing(ctx, view, report, since, dialog)
+
+    return start
+
+
+def test_signing_asks_for_the_password_and_adds_the_signature(
+    start_signing: Callable[[int, str], Signing], qtbot: QtBot
 ) -> None:
-    ctx = make_ctx(user=supervisor)
-    view = make_view(ctx)
-    report = generate(qtbot, view, "alarms", 24)
-    since = ctx.security.clock()
+    signing = start_signing(24, "approved")
+    ctx, view, report, dialog = signing.ctx, signing.view, signing.report, signing.dialog
     pages = view.preview.page_count()
     assert view.shown.sign_button.isEnabled()
-    dialog = view.shown.open_sign_dialog()
-    assert dialog is not None
     assert "Sue Park (sue)" in dialog.signer.text()
-    dialog.choose("approved")
     qtbot.mouseClick(dialog.ok, Qt.MouseButton.LeftButton)
     assert "password" in dialog.message.text()
     assert ctx.security.signer.signatures(report.base.content_hash) == []
@@ -178,6 +210,7 @@ def test_signing_asks_for_the_password_and_adds_the_signature(
     assert signed.content.startswith(report.content)
     assert view.preview.page_count() == pages + 1
     assert signed.path is not None and signed.path.read_bytes() == signed.content
+    since = signing.since
     assert ("signature", "sue", "OK") in audit_actions(ctx, report.base.content_hash, since)
     assert ("report_signed", "sue", "OK") in audit_actions(ctx, signed.record.content_hash, since)
     state_becomes(qtbot, view, signed.record.id, FileState.VERIFIED)
@@ -185,25 +218,19 @@ def test_signing_asks_for_the_password_and_adds_the_signature(
 
 
 def test_a_wrong_password_is_refused(
-    make_ctx: Callable[..., HmiContext],
-    supervisor: str,
-    make_view: Callable[..., ReportsView],
-    qtbot: QtBot,
+    start_signing: Callable[[int, str], Signing], qtbot: QtBot
 ) -> None:
-    ctx = make_ctx(user=supervisor)
-    view = make_view(ctx)
-    report = generate(qtbot, view, "alarms", 25)
-    since = ctx.security.clock()
-    dialog = view.shown.open_sign_dialog()
-    assert dialog is not None
-    dialog.choose("reviewed")
+    signing = start_signing(25, "reviewed")
+    ctx, view, dialog = signing.ctx, signing.view, signing.dialog
     dialog.password.setText("not the password of sue")
     qtbot.mouseClick(dialog.ok, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: dialog.message.text().startswith("Refused"), timeout=30_000)
     assert dialog.isVisible() and dialog.ok.isEnabled()
     assert dialog.password.text() == ""
-    assert ctx.security.signer.signatures(report.base.content_hash) == []
-    failed = [r for r in ctx.security.audit.records(since) if r.action == "signature_failed"]
+    assert ctx.security.signer.signatures(signing.report.base.content_hash) == []
+    failed = [
+        r for r in ctx.security.audit.records(signing.since) if r.action == "signature_failed"
+    ]
     assert [r.username for r in failed] == ["sue"]
     assert view.shown.report is not None and not view.shown.report.signed
     dialog.reject()
@@ -234,6 +261,7 @@ def test_export_writes_a_verifiable_pdf_and_a_csv(
 ) -> None:
     view = make_view(ctx)
     report = generate(qtbot, view, "shift", 27)
+    since = ctx.security.clock()
     with qtbot.waitSignal(view.shown.exported, timeout=GENERATE_MS) as pdf_done:
         qtbot.mouseClick(view.shown.pdf_button, Qt.MouseButton.LeftButton)
     pdf: Path = pdf_done.args[0]
@@ -252,6 +280,32 @@ def test_export_writes_a_verifiable_pdf_and_a_csv(
     assert len(tables) > 1
     assert view.service.verify(csv.read_bytes()).ok
     assert "written to" in view.shown.message.text()
+    exported = [
+        (r.username, r.target, r.new_value)
+        for r in ctx.security.audit.records(since)
+        if r.action == "report_exported"
+    ]
+    assert exported == [
+        ("tess", str(pdf), sha256_hex(pdf.read_bytes())),
+        ("tess", str(csv), sha256_hex(csv.read_bytes())),
+    ]
+
+
+def test_an_archived_file_is_found_at_its_recorded_path(
+    ctx: HmiContext, make_view: Callable[..., ReportsView], qtbot: QtBot, tmp_path: Path
+) -> None:
+    """A report written outside the console's folders (e.g. ``controldeck report --out``)."""
+    view = make_view(ctx)
+    end = ctx.security.clock() // MINUTE_NS * MINUTE_NS
+    request = ReportRequest("alarms", end - 31 * MINUTE_NS, end, generated_by="tess")
+    elsewhere = tmp_path / "elsewhere" / "alarms.pdf"
+    result = view.service.export(request, elsewhere)
+    entry = check(view.service, view.folder, result.record)
+    assert (entry.state, entry.path) == (FileState.VERIFIED, elsewhere)
+    elsewhere.unlink()
+    entry = check(view.service, view.folder, result.record)
+    assert entry.state is FileState.MISSING
+    assert entry.problems[0].startswith(f"not at {elsewhere}; no file alarms.pdf in ")
 
 
 # -- verification states --------------------------------------------------------------------------

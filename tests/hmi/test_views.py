@@ -6,10 +6,13 @@ import logging
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from core.alarms.tickets import TicketStatus
 from core.model import QuarantineRecord, now_ns
+from drivers.base import DriverStatus, LinkState
+from hmi.bridge import take_status
 from hmi.context import HmiContext
 from hmi.logging_setup import setup_logging
 from hmi.views.diagnostics import DiagnosticsView
@@ -98,6 +101,32 @@ def test_diagnostics_counters_drivers_quarantine_and_log(
     finally:
         logging.getLogger().removeHandler(handler)
         handler.close()
+
+
+def mqtt_status(name: str, protocol: str) -> dict[str, object]:
+    """An MQTT driver's status as the driver leaves it after a CONNACK (or before one: "")."""
+    status = DriverStatus(name, "mqtt", endpoint="127.0.0.1:1883", protocol=protocol)
+    status.set_state(LinkState.ONLINE if protocol else LinkState.CONNECTING)
+    return status.as_dict()
+
+
+def test_diagnostics_shows_the_negotiated_mqtt_protocol(ctx: HmiContext, qtbot: QtBot) -> None:
+    view = DiagnosticsView(ctx)
+    qtbot.addWidget(view)
+    ctx.bridge.status_changed.disconnect(view.on_status)  # only the status given here
+    status = take_status(ctx.collector)
+    drivers = status.collector["drivers"]
+    drivers += [mqtt_status("broker5", "5"), mqtt_status("fallback", "3.1.1")]
+    drivers.append(mqtt_status("waiting", ""))
+    view.on_status(status)
+    header = [view.drivers.headerData(c, Qt.Orientation.Horizontal) for c in range(10)]
+    column = header.index("Protocol")
+    shown = {
+        view.drivers.index(row, 0).data(): view.drivers.index(row, column).data()
+        for row in range(view.drivers.rowCount())
+    }
+    assert shown["broker5"] == "MQTT 5" and shown["fallback"] == "MQTT 3.1.1"
+    assert shown["waiting"] == "" and shown["boiler"] == "" and shown["modbus"] == ""
 
 
 def test_maintenance_ticket_lifecycle(ctx: HmiContext, qtbot: QtBot) -> None:

@@ -1,7 +1,9 @@
 """Unit handling for energy analytics through pint: scale factors computed once per unit string.
 
 Units are resolved at configuration/analysis time, never per sample: every function returns a
-plain float scale that the numpy code multiplies by.
+plain float scale that the numpy code multiplies by. pint (which brings scipy along) is imported
+on the first unit resolved, not with this module: the command line and the HMI import the
+energy package at start-up without converting anything.
 """
 
 from __future__ import annotations
@@ -9,9 +11,10 @@ from __future__ import annotations
 import logging
 import re
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pint
+if TYPE_CHECKING:
+    import pint
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +31,9 @@ class UnitError(ValueError):
 
 @cache
 def registry() -> pint.UnitRegistry[Any]:
-    """The one pint registry of the analytics (built on first use, ~0.1 s)."""
+    """The one pint registry of the analytics (pint imported and built on first use, ~0.5 s)."""
+    import pint
+
     return pint.UnitRegistry()
 
 
@@ -48,13 +53,12 @@ def normalise(unit: str) -> str:
 def _quantity(unit: str) -> Any:
     if not unit.strip():
         raise UnitError("no unit")
+    units = registry()
+    from pint.errors import DefinitionSyntaxError, UndefinedUnitError
+
     try:
-        return registry()(normalise(unit))
-    except (
-        pint.errors.UndefinedUnitError,
-        pint.errors.DefinitionSyntaxError,
-        AttributeError,
-    ) as exc:
+        return units(normalise(unit))
+    except (UndefinedUnitError, DefinitionSyntaxError, AttributeError) as exc:
         raise UnitError(f"unknown unit {unit!r}") from exc
     except (TypeError, ValueError, SyntaxError) as exc:
         raise UnitError(f"cannot read unit {unit!r}: {exc}") from exc
@@ -63,9 +67,12 @@ def _quantity(unit: str) -> Any:
 @cache
 def scale(unit: str, target: str) -> float:
     """The factor that turns a value in ``unit`` into ``target`` (``scale("W", "kW") == 0.001``)."""
+    quantity = _quantity(unit)
+    from pint.errors import DimensionalityError
+
     try:
-        return float(_quantity(unit).to(normalise(target)).magnitude)
-    except pint.errors.DimensionalityError as exc:
+        return float(quantity.to(normalise(target)).magnitude)
+    except DimensionalityError as exc:
         raise UnitError(f"{unit!r} cannot be converted to {target!r}") from exc
 
 

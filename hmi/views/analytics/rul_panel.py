@@ -2,7 +2,10 @@
 failure threshold, with its uncertainty band, estimated in a worker by :mod:`core.analytics.rul`.
 
 The chart shows the indicator, the threshold (a dashed horizontal line) and the failure band
-(a shaded region from the band's lower to its upper end, the estimate as a dashed line).
+(a shaded region from the band's lower to its upper end, the estimate as a dashed line). The x
+range reaches at most :data:`REACH_SPANS` times the data's own span past the last sample: a
+failure far away would squash the data to a sliver. What lies beyond is said at the right edge
+(``failure (estimate) in 212.4 d, at … →``).
 """
 
 from __future__ import annotations
@@ -11,8 +14,10 @@ import logging
 import math
 from collections.abc import Callable
 
+import pyqtgraph as pg
 from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from core.analytics.rul import RulEstimate
 from core.model import NS_PER_S, now_ns
 from hmi.context import HmiContext
 from hmi.icons import icon_button
@@ -23,6 +28,9 @@ from hmi.views.analytics.health_job import RUL_LEVEL, RulOutcome, rul_report
 log = logging.getLogger(__name__)
 
 DAY_S = 86_400.0
+REACH_SPANS = 2.0
+"""How far the chart reaches past the last sample, in spans of the data shown."""
+MIN_SPAN_S = 3600.0
 
 
 def life_text(seconds: float) -> str:
@@ -41,6 +49,23 @@ def span_text(seconds: float) -> str:
     if not math.isfinite(seconds):
         return "never"
     return life_text(seconds) if seconds > 0 else "0 h"
+
+
+def visible_x_range(first: float, last: float, band_end: float) -> tuple[float, float]:
+    """The chart's x range (s): the data and the failure band up to ``band_end``, but no further
+    than :data:`REACH_SPANS` spans of the data past its last sample."""
+    reach = last + REACH_SPANS * max(last - first, MIN_SPAN_S)
+    return first, min(max(band_end, last), reach)
+
+
+def off_chart_text(est: RulEstimate, right_s: float, last_s: float, when: str) -> str:
+    """What of the estimate lies right of the chart (``right_s``), or "" when all is shown."""
+    band = f"{est.level:.0%} band to {span_text(est.upper_s)}"
+    if last_s + est.time_to_failure_s > right_s:
+        return f"failure (estimate) in {life_text(est.time_to_failure_s)}, at {when}; {band} →"
+    if last_s + est.upper_s > right_s:
+        return f"{band} →"
+    return ""
 
 
 def rul_summary(outcome: RulOutcome, when: Callable[[int], str]) -> str:
@@ -64,6 +89,8 @@ class RulPanel(QWidget):
         super().__init__(parent)
         self.ctx = ctx
         self.outcome: RulOutcome | None = None
+        self.off_chart: pg.TextItem | None = None
+        """The note of what lies right of the chart (None: everything is shown)."""
         self.indicator = QComboBox()
         self.indicator.setObjectName("rul_indicator")
         self.indicator.setEditable(True)
@@ -134,8 +161,9 @@ class RulPanel(QWidget):
         self.task.say(f"{len(outcome.values)} {outcome.source} of {outcome.tag}")
 
     def draw(self) -> None:
-        """Indicator, threshold and the failure band."""
+        """Indicator, threshold and the failure band (clamped; the rest said at the edge)."""
         self.chart.clear()
+        self.off_chart = None
         outcome = self.outcome
         if outcome is None:
             return
@@ -146,11 +174,22 @@ class RulPanel(QWidget):
         low = min(float(outcome.values.min()), est.threshold)
         high = max(float(outcome.values.max()), est.threshold)
         self.chart.setYRange(low, high, padding=0.05)
-        last = float(x[-1])
+        first, last = float(x[0]), float(x[-1])
         if math.isfinite(est.time_to_failure_s) and est.time_to_failure_s > 0:
             upper = est.upper_s if math.isfinite(est.upper_s) else est.time_to_failure_s * 2
             self.chart.region(last + est.lower_s, last + upper, f"{est.level:.0%} band", 0.12)
             self.chart.marker(last + est.time_to_failure_s, "failure (estimate)")
-            self.chart.setXRange(float(x[0]), last + upper, padding=0.02)
+            left, right = visible_x_range(first, last, last + upper)
+            self.chart.setXRange(left, right, padding=0.02)
+            when = self.ctx.clock.datetime_text(est.failure_ts_ns)
+            self._note_off_chart(off_chart_text(est, right, last, when), right, (low + high) / 2)
         self.chart.setLabel("left", outcome.unit or "value")
         self.chart.setTitle(f"{outcome.tag}: {RUL_LEVEL:.0%} band of the failure time")
+
+    def _note_off_chart(self, text: str, x: float, y: float) -> None:
+        if not text:
+            return
+        note = pg.TextItem(text, color=self.chart.palette_.text, anchor=(1, 0.5))
+        note.setPos(x, y)
+        self.chart.addItem(note, ignoreBounds=True)
+        self.off_chart = note

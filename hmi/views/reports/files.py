@@ -1,9 +1,10 @@
 """Where the console keeps report files, and what state each archived report's file is in.
 
-The report archive (``reports`` table) records every file's SHA-256 and its name, not where it
-lies. The console writes the reports it generates and signs into one folder (next to a SQLite
-store, else in the user data directory) and looks for archived files there and in the folders
-of the plant's report schedules. A file is then *verified* (its bytes are the recorded ones
+The report archive (``reports`` table) records every file's SHA-256, its name and the path it
+was first written to (empty for rows from before revision 0008 and for copies signed here).
+The console writes the reports it generates and signs into one folder (next to a SQLite store,
+else in the user data directory) and looks for an archived file at its recorded path, then by
+name there and in the folders of the plant's report schedules. A file is then *verified* (its bytes are the recorded ones
 and :meth:`core.reports.ReportService.verify` accepts them: audit row and signatures intact),
 *modified* (a file of that name holds other bytes), *not verified* (recorded bytes, but the
 audit row or a signature does not check out) or *missing*.
@@ -108,7 +109,10 @@ class ReportFolder:
         return [record.file_name]
 
     def locate(self, record: ReportRecord) -> Path | None:
-        """The first existing file of the record in the searched folders (None: missing)."""
+        """The file at the record's path, else the first file of its name in the searched
+        folders (None: missing)."""
+        if record.file_path and Path(record.file_path).is_file():
+            return Path(record.file_path)
         for folder in self.search:
             for name in self.names_of(record):
                 candidate = folder / name
@@ -151,6 +155,8 @@ def check(service: ReportService, folder: ReportFolder, record: ReportRecord) ->
     if path is None:
         searched = ", ".join(str(f) for f in folder.search)
         problem = f"no file {' or '.join(folder.names_of(record)) or '(unnamed)'} in {searched}"
+        if record.file_path:
+            problem = f"not at {record.file_path}; {problem}"
         return ArchiveEntry(record, None, FileState.MISSING, signatures, (problem,))
     data = path.read_bytes()
     outcome = service.verify(data)

@@ -17,7 +17,6 @@ from core.analytics.energy.periods import local
 from core.analytics.energy.settings import energy_section
 from core.reports import ReportRecord, ReportRequest, ReportService, write_file
 from core.reports.model import sha256_hex
-from core.security.events import AuditAction, AuditEvent
 from core.security.roles import Permission
 from hmi.views.reports.files import (
     ArchiveEntry,
@@ -68,7 +67,7 @@ def new_file_name(service: ReportService, request: ReportRequest) -> str:
 
 def generate(service: ReportService, folder: ReportFolder, request: ReportRequest) -> ReportFile:
     """Generate (record, audit), keep the report file and its signed copy when it has one."""
-    result = service.generate(request, new_file_name(service, request))
+    result = service.generate(request, folder.root / new_file_name(service, request))
     original = result.content[: result.record.size]
     path = folder.keep(result.record, original)
     if result.signed is not None and result.signed is not result.record:
@@ -131,19 +130,13 @@ def export_pdf(service: ReportService, shown: ReportFile, path: Path, user: str)
     security = service.ctx.security
     security.authorizer.require(user, Permission.EXPORT, target=str(path), station=security.station)
     write_file(path, shown.content)
-    record = shown.record
-    security.audit.append(
-        AuditEvent(
-            AuditAction.REPORT_GENERATED, user, security.station, target=record.content_hash,
-            new_value=f"{record.kind} {record.format}", reason=path.name,
-            detail=f"report #{shown.base.id} exported to {path} (identical to the recorded file)",
-        )
-    )  # fmt: skip
+    service.audit_export(shown.record, path, shown.content, user)
     return path
 
 
 def export_csv(service: ReportService, shown: ReportFile, path: Path, user: str) -> Path:
-    """Generate the same report as CSV into ``path`` (``export`` permission; recorded, audited)."""
+    """Generate the same report as CSV into ``path`` (``export`` permission; recorded, audited
+    as generated and as exported)."""
     security = service.ctx.security
     security.authorizer.require(user, Permission.EXPORT, target=str(path), station=security.station)
     service.export(request_for(shown.base, "csv", user), path)

@@ -13,8 +13,10 @@ import pytest
 
 from core.cli import main as cli_main
 from core.cli import report_cmds
-from core.config import PlantConfig
+from core.config import PlantConfig, load_config
 from core.reports.csvout import read_tables
+from core.reports.model import sha256_hex
+from core.reports.service import ReportService
 from tests.core.reports.plantdata import PASSWORD
 
 WEEK = ["--from", "2026-01-05T00:00:00+01:00", "--to", "2026-01-12T00:00:00+01:00"]
@@ -68,6 +70,15 @@ def test_generate_verify_sign_verify(
     assert "as approved by Sue Visor" in text and signed.exists()
     code, text, _ = run(["report", "verify", str(signed), "--config", str(plant_file)], capsys)
     assert code == 0 and "signature (valid): Sue Visor (sue), approved" in text
+    with ReportService.open(load_config(plant_file)) as service:
+        original = service.archive.by_hash(sha256_hex(out.read_bytes()))
+        copy = service.archive.by_hash(sha256_hex(signed.read_bytes()))
+        exported = service.ctx.security.audit.records(0)
+    assert original is not None and original.file_path == str(out)
+    assert copy is not None and copy.file_path == str(signed)
+    assert [(r.target, r.new_value) for r in exported if r.action == "report_exported"] == [
+        (str(out), original.content_hash)
+    ]
 
 
 def test_modified_file_fails_verification(

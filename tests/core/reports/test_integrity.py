@@ -4,6 +4,7 @@ every modified byte detected by ``verify``, the archive append-only."""
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -24,10 +25,13 @@ def _request(kind: str = "alarms", fmt: str = "pdf") -> ReportRequest:
     return ReportRequest(kind, START, END, fmt=fmt, generated_by="tester")
 
 
-def test_generation_records_hash_parameters_and_audit_row(service: ReportService) -> None:
+def test_generation_records_hash_parameters_path_and_audit_row(
+    service: ReportService, tmp_path: Path
+) -> None:
     request = _request("energy")
-    result = service.generate(request, "energy.pdf")
+    result = service.generate(request, tmp_path / "out" / "energy.pdf")
     record = result.record
+    assert (record.file_name, record.file_path) == ("energy.pdf", str(tmp_path / "out/energy.pdf"))
     assert record.content_hash == hashlib.sha256(result.content).hexdigest() == result.sha256
     assert (record.kind, record.format, record.variant, record.size) == (
         "energy", "pdf", "original", len(result.content),
@@ -41,6 +45,47 @@ def test_generation_records_hash_parameters_and_audit_row(service: ReportService
             )
         ).all()
     assert rows == [("report_generated", "tester", "energy.pdf")]
+
+
+def exports(service: ReportService) -> list[tuple[str, str, str | None, str]]:
+    """``(user, target, new_value, detail)`` of every ``report_exported`` audit row."""
+    with service.ctx.historian.engine.connect() as conn:
+        rows = conn.execute(
+            select(
+                audit_trail.c.username,
+                audit_trail.c.target,
+                audit_trail.c.new_value,
+                audit_trail.c.detail,
+            )
+            .where(audit_trail.c.action == "report_exported")
+            .order_by(audit_trail.c.seq)
+        ).all()
+    return [tuple(row) for row in rows]
+
+
+@pytest.mark.parametrize("fmt", ["pdf", "csv"])
+def test_every_export_is_audited_with_its_path_and_digest(
+    service: ReportService, clock: FakeClock, tmp_path: Path, fmt: str
+) -> None:
+    """The same bytes exported twice: one archive row (the first path), two export rows."""
+    first, second = tmp_path / f"a/report.{fmt}", tmp_path / f"b/again.{fmt}"
+    one = service.export(_request("alarms", fmt), first)
+    clock.advance(60)
+    two = service.export(_request("alarms", fmt), second)
+    assert one.content == two.content == first.read_bytes() == second.read_bytes()
+    assert two.record.file_path == one.record.file_path == str(first)
+    digest = hashlib.sha256(one.content).hexdigest()
+    detail = f"report #{one.record.id} (alarms {fmt}, {len(one.content)} bytes)"
+    assert exports(service) == [
+        ("tester", str(first), digest, detail),
+        ("tester", str(second), digest, detail),
+    ]
+    assert service.verify(second.read_bytes()).ok
+
+
+def test_generating_without_writing_audits_no_export(service: ReportService) -> None:
+    service.generate(_request("alarms"))
+    assert exports(service) == []
 
 
 @pytest.mark.parametrize("fmt", ["pdf", "csv"])

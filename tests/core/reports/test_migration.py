@@ -1,5 +1,6 @@
-"""Revision 0006: the report tables from empty and from 0005, append-only, downgrade, and the
-migration matching the SQLAlchemy tables (SQLite and PostgreSQL)."""
+"""Revisions 0006 (the report tables from empty and from 0005, append-only, downgrade) and 0008
+(``reports.file_path`` on a table with rows), and the migrations matching the SQLAlchemy tables
+(SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,11 @@ ROW = (
     "INSERT INTO reports (content_hash, base_hash, variant, kind, format, query_digest, "
     "parameters, start_ns, end_ns, generated_ns, generated_by, size, created_ns) VALUES "
     "('h', 'h', 'original', 'shift', 'pdf', 'q', '{}', 1, 2, 3, 'me', 10, 4)"
+)
+ROW_WITH_PATH = (
+    "INSERT INTO reports (content_hash, base_hash, variant, kind, format, query_digest, "
+    "parameters, start_ns, end_ns, generated_ns, generated_by, size, created_ns, file_path) "
+    "VALUES ('g', 'g', 'original', 'shift', 'pdf', 'q', '{}', 1, 2, 3, 'me', 10, 4, '/srv/r/g.pdf')"
 )
 
 
@@ -68,8 +74,30 @@ def test_reports_are_append_only(engine: Engine) -> None:
         conn.execute(text("UPDATE report_schedules SET last_status = 'again'"))
 
 
+def test_0008_adds_the_file_path_to_recorded_reports(engine: Engine) -> None:
+    database.upgrade(engine, "0007")
+    with engine.begin() as conn:
+        conn.execute(text(ROW))
+    database.upgrade(engine, "0008")
+    assert "file_path" in {c["name"] for c in inspect(engine).get_columns("reports")}
+    with engine.begin() as conn:
+        conn.execute(text(ROW_WITH_PATH))
+        rows = conn.execute(text("SELECT content_hash, file_path FROM reports ORDER BY id")).all()
+    assert [tuple(r) for r in rows] == [("h", ""), ("g", "/srv/r/g.pdf")]
+    for statement in ("UPDATE reports SET file_path = 'x'", "DELETE FROM reports"):
+        with pytest.raises(DatabaseError), engine.begin() as conn:
+            conn.execute(text(statement))
+    _downgrade(engine, "0007")
+    assert "file_path" not in {c["name"] for c in inspect(engine).get_columns("reports")}
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM reports")).scalar() == 2
+    with pytest.raises(DatabaseError), engine.begin() as conn:
+        conn.execute(text("DELETE FROM reports"))  # still append-only after the downgrade
+    database.upgrade(engine, "0008")
+
+
 def test_migration_matches_the_tables(engine: Engine) -> None:
-    database.upgrade(engine, "0006")
+    database.upgrade(engine)
     with engine.connect() as conn:
         diffs = compare_metadata(MigrationContext.configure(conn), metadata)
     mine = [d for d in diffs if NAMES & set(_tables_in(d))]

@@ -20,13 +20,17 @@ from tests.drivers.mqtt.formats.test_shelly import EM_EVENT, EMDATA_EVENT, PLUS1
 from tests.drivers.mqtt.formats.test_tasmota import PLUG_SENSOR, SHELLY25_SENSOR
 
 
+def device_tags(device: str, *points: tuple[str, ...]) -> list[TagInfo]:
+    """Tags ``<device>/<name>`` numbered from 1, one per ``(name, unit[, description])``."""
+    return [
+        TagInfo(i + 1, f"{device}/{name}", device, *rest) for i, (name, *rest) in enumerate(points)
+    ]
+
+
 def profile_tags(device: str, profile: str) -> list[TagInfo]:
     """The tags a Modbus device with a shipped profile declares (name, unit, description)."""
     points = load_profile(profile).points
-    return [
-        TagInfo(i + 1, f"{device}/{p.name}", device, p.unit, p.description)
-        for i, p in enumerate(points)
-    ]
+    return device_tags(device, *((p.name, p.unit, p.description) for p in points))
 
 
 def mqtt_tags(fmt: str, messages: list[tuple[str, str]], **options: str) -> list[TagInfo]:
@@ -91,35 +95,24 @@ CASES = [
         id="modbus-sdm630-without-phase-registers",
     ),
     pytest.param(
-        [
-            TagInfo(1, "m3/power_l1", "m3", "W"),
-            TagInfo(2, "m3/power_l2", "m3", "W"),
-            TagInfo(3, "m3/power_l3", "m3", "W"),
-            TagInfo(4, "m3/import_kwh_l1", "m3", "kWh"),
-            TagInfo(5, "m3/import_kwh_l2", "m3", "kWh"),
-            TagInfo(6, "m3/import_kwh_l3", "m3", "kWh"),
-            TagInfo(7, "m3/total_kwh", "m3", "kWh", "Total active energy (import + export)"),
-        ],
+        device_tags(
+            "m3",
+            *((f"power_l{n}", "W") for n in (1, 2, 3)),
+            *((f"import_kwh_l{n}", "kWh") for n in (1, 2, 3)),
+            ("total_kwh", "kWh", "Total active energy (import + export)"),
+        ),
         ("m3/power_l1", "m3/power_l2", "m3/power_l3"),
         ("m3/import_kwh_l1", "m3/import_kwh_l2", "m3/import_kwh_l3"),
         id="modbus-phases-only",
     ),
     pytest.param(
-        [
-            TagInfo(1, "m4/power", "m4", "kW"),
-            TagInfo(2, "m4/total_kwh", "m4", "kWh"),
-            TagInfo(3, "m4/net_kwh", "m4", "kWh"),
-        ],
+        device_tags("m4", ("power", "kW"), ("total_kwh", "kWh"), ("net_kwh", "kWh")),
         ("m4/power",),
         ("m4/total_kwh",),
         id="generic-total-without-export",
     ),
     pytest.param(
-        [
-            TagInfo(1, "m5/power", "m5", "kW"),
-            TagInfo(2, "m5/total_kwh", "m5", "kWh"),
-            TagInfo(3, "m5/export_kwh", "m5", "kWh"),
-        ],
+        device_tags("m5", ("power", "kW"), ("total_kwh", "kWh"), ("export_kwh", "kWh")),
         ("m5/power",),
         (),
         id="generic-total-with-export-is-not-consumption",
