@@ -343,3 +343,31 @@ def make_unacked(ctx: HmiContext, name: str) -> None:
         engine.return_to_service(name, "tess")
     assert engine.state(name).state is AlarmState.UNACK
     ctx.alarms.refresh()
+
+
+@pytest.fixture
+def make_sized_window(qtbot: Any) -> Callable[..., Any]:
+    """Build a shown main window on a context, resized to ``size`` (the desk window or the
+    touch panel), in touch mode when ``touch``."""
+    from hmi.main_window import MainWindow
+
+    def build(ctx: HmiContext, size: tuple[int, int], touch: bool = False) -> MainWindow:
+        window = MainWindow(ctx.settings, ctx.clock, player=lambda _p: None, touch=touch)
+        qtbot.addWidget(window)
+        window.show()
+        window.attach(ctx)
+        window.resize(*size)
+        qtbot.wait(20)
+        return window
+
+    return build
+
+
+@pytest.fixture
+def touch_theme(qapp: Any) -> Iterator[None]:
+    """The light touch theme for the test, the desk theme restored after."""
+    from hmi.theme import apply_theme
+
+    apply_theme(qapp, "light", touch=True)
+    yield
+    apply_theme(qapp, "light", touch=False)

@@ -37,20 +37,6 @@ TARGETS = (QAbstractButton, QComboBox, QLineEdit)
 
 
 @pytest.fixture
-def make_window(qtbot: QtBot) -> Callable[..., MainWindow]:
-    def build(ctx: HmiContext, size: tuple[int, int], touch: bool) -> MainWindow:
-        window = MainWindow(ctx.settings, ctx.clock, player=lambda _p: None, touch=touch)
-        qtbot.addWidget(window)
-        window.show()
-        window.attach(ctx)
-        window.resize(*size)
-        qtbot.wait(20)
-        return window
-
-    return build
-
-
-@pytest.fixture
 def theme(qapp: QApplication, request: pytest.FixtureRequest) -> Iterator[bool]:
     """The theme of the mode (touch: True) under test, the desk theme restored after."""
     touch = bool(request.param)
@@ -121,13 +107,13 @@ def settle(view: QWidget, page: QWidget, qtbot: QtBot) -> None:
 )
 def test_wide_views_fit_without_sideways_scrolling(
     make_ctx: Callable[..., HmiContext],
-    make_window: Callable[..., MainWindow],
+    make_sized_window: Callable[..., MainWindow],
     qtbot: QtBot,
     theme: bool,
     size: tuple[int, int],
 ) -> None:
     touch = theme
-    window = make_window(make_ctx(touch=touch), size, touch)
+    window = make_sized_window(make_ctx(touch=touch), size, touch)
     width = window.stack.width()
     if touch:
         assert width <= 1090, "the touch view area is the one this test was written for"

@@ -4,40 +4,18 @@ text, and a working keyboard shortcut for every view."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
-import pytest
 from PySide6.QtWidgets import QApplication, QLabel, QToolButton, QWidget
 from pytestqt.qtbot import QtBot
 
 from hmi.context import HmiContext
 from hmi.main_window import DESK_SIZE, TOUCH_PANEL_SIZE, MainWindow
-from hmi.theme import TOUCH_MIN_TARGET_PX, apply_theme
+from hmi.theme import TOUCH_MIN_TARGET_PX
 from hmi.views.trends.view import TrendView
 from hmi.widgets.flow_layout import FlowLayout
 from hmi.widgets.nav_panel import VIEWS, shortcut_text, view_shortcut
 from hmi.widgets.tile_grid import TileGrid
-
-
-@pytest.fixture
-def make_window(qtbot: QtBot) -> Callable[..., MainWindow]:
-    def build(ctx: HmiContext, size: tuple[int, int], **options: object) -> MainWindow:
-        window = MainWindow(ctx.settings, ctx.clock, player=lambda _p: None, **options)  # type: ignore[arg-type]
-        qtbot.addWidget(window)
-        window.show()
-        window.attach(ctx)
-        window.resize(*size)
-        qtbot.wait(20)
-        return window
-
-    return build
-
-
-@pytest.fixture
-def touch_theme(qapp: QApplication) -> Iterator[None]:
-    apply_theme(qapp, "light", touch=True)
-    yield
-    apply_theme(qapp, "light", touch=False)
 
 
 def fits(widget: QWidget, width: int, height: int) -> bool:
@@ -48,9 +26,9 @@ def fits(widget: QWidget, width: int, height: int) -> bool:
 
 
 def test_desk_window_and_every_view_fit_1366x820(
-    ctx: HmiContext, make_window: Callable[..., MainWindow]
+    ctx: HmiContext, make_sized_window: Callable[..., MainWindow]
 ) -> None:
-    window = make_window(ctx, DESK_SIZE)
+    window = make_sized_window(ctx, DESK_SIZE)
     hint = window.minimumSizeHint()
     assert hint.width() <= DESK_SIZE[0] and hint.height() <= DESK_SIZE[1], hint
     assert window.size().toTuple() == DESK_SIZE
@@ -67,10 +45,10 @@ def test_desk_window_and_every_view_fit_1366x820(
 
 def test_touch_trend_toolbar_wraps_with_whole_48_px_buttons(
     make_ctx: Callable[..., HmiContext],
-    make_window: Callable[..., MainWindow],
+    make_sized_window: Callable[..., MainWindow],
     touch_theme: None,
 ) -> None:
-    window = make_window(make_ctx(touch=True), TOUCH_PANEL_SIZE, touch=True)
+    window = make_sized_window(make_ctx(touch=True), TOUCH_PANEL_SIZE, touch=True)
     window.show_view("trends")
     view = window.views["trends"]
     assert isinstance(view, TrendView)
@@ -87,12 +65,12 @@ def test_touch_trend_toolbar_wraps_with_whole_48_px_buttons(
 
 def test_touch_status_bar_fits_and_elides_only_the_roles(
     make_ctx: Callable[..., HmiContext],
-    make_window: Callable[..., MainWindow],
+    make_sized_window: Callable[..., MainWindow],
     qtbot: QtBot,
     touch_theme: None,
 ) -> None:
     ctx = make_ctx(touch=True)
-    window = make_window(ctx, TOUCH_PANEL_SIZE, touch=True)
+    window = make_sized_window(ctx, TOUCH_PANEL_SIZE, touch=True)
     status = window.status
     qtbot.waitUntil(lambda: bool(status.driver_labels), timeout=10_000)
     status.show_user("tess", "operator, engineer, maintenance, supervisor, administrator")
@@ -115,9 +93,9 @@ def test_touch_status_bar_fits_and_elides_only_the_roles(
 
 
 def test_every_view_has_a_working_shortcut_named_in_its_tooltip(
-    ctx: HmiContext, make_window: Callable[..., MainWindow], qtbot: QtBot
+    ctx: HmiContext, make_sized_window: Callable[..., MainWindow], qtbot: QtBot
 ) -> None:
-    window = make_window(ctx, DESK_SIZE)
+    window = make_sized_window(ctx, DESK_SIZE)
     window.activateWindow()
     qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=5000)
     keys = [view_shortcut(i) for i in range(len(VIEWS))]

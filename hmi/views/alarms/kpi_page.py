@@ -19,9 +19,11 @@ from core.model import NS_PER_S, now_ns
 from hmi.context import HmiContext
 from hmi.icons import icon_button
 from hmi.theme import PRIORITY_COLOURS
+from hmi.views.analytics.charts import AnalyticsPlot
 
 PERIODS_S = (("Last 24 h", 86400), ("Last 7 d", 7 * 86400), ("Last 30 d", 30 * 86400))
 PRIORITY_GROUPS = ("low", "medium", "high")
+BAD_ACTORS_SHOWN = 10
 
 
 def _pct(value: float) -> str:
@@ -73,19 +75,27 @@ class KpiPage(QWidget):
         self.status.setProperty("role", "caption")
         self.figures = QGridLayout()
         self.figures.setVerticalSpacing(2)  # thirteen rows: the touch panel's page stays whole
-        self.priority_plot = self._bar_plot("Priority distribution vs guideline (%)")
-        self.actor_plot = self._bar_plot("Bad actors (activations)")
+        self.priority_plot = self._bar_plot("kpi_priorities", "Priorities %: actual, guide (grey)")
+        self.actor_plot = self._bar_plot("kpi_bad_actors", "Bad actors (activations)")
         self._build()
         self.busy = False
 
-    def _bar_plot(self, title: str) -> pg.PlotWidget:
-        plot = pg.PlotWidget(title=title)
-        plot.setBackground(self.ctx.palette.panel)
-        plot.setMenuEnabled(False)
-        plot.hideButtons()
+    def _bar_plot(self, name: str, title: str) -> AnalyticsPlot:
+        """A still chart in the theme's colours, redrawn when the theme changes; its category
+        labels are shortened and thinned to the room they have (the touch panel's type)."""
+        plot = AnalyticsPlot(self.ctx.palette, name=name)
+        plot.setTitle(title, color=plot.palette_.text)
         plot.setMouseEnabled(x=False, y=False)
         plot.setMinimumHeight(180)
+        plot.redraw_hooks.append(self._redraw)
         return plot
+
+    def _redraw(self) -> None:
+        for plot in (self.priority_plot, self.actor_plot):
+            plot.setTitle(plot.getPlotItem().titleLabel.text, color=plot.palette_.text)
+        if self.kpis is not None:
+            self._show_priorities(self.kpis)
+            self._show_actors(self.kpis)
 
     def _build(self) -> None:
         bar = QHBoxLayout()
@@ -160,18 +170,15 @@ class KpiPage(QWidget):
         brushes = [PRIORITY_COLOURS[p] for p in PRIORITY_GROUPS]
         plot.addItem(pg.BarGraphItem(x=x - 0.18, height=actual, width=0.34, brushes=brushes))
         plot.addItem(
-            pg.BarGraphItem(x=x + 0.18, height=guide, width=0.34, brush=self.ctx.palette.grid)
+            pg.BarGraphItem(x=x + 0.18, height=guide, width=0.34, brush=plot.palette_.grid)
         )
-        axis = plot.getAxis("bottom")
-        axis.setTicks([[(i, f"{p} (actual | guide)") for i, p in enumerate(PRIORITY_GROUPS)]])
+        plot.set_categories(PRIORITY_GROUPS)
 
     def _show_actors(self, kpis: AlarmKpis) -> None:
+        """The worst alarms as horizontal bars, the worst on top, names on the left axis
+        (shortened; the journal and the list have the full name)."""
         plot = self.actor_plot
         plot.clear()
-        actors = kpis.bad_actors[:10]
-        if not actors:
-            return
-        x = np.arange(len(actors), dtype=float)
-        heights = [a.count for a in actors]
-        plot.addItem(pg.BarGraphItem(x=x, height=heights, width=0.6, brush=self.ctx.palette.muted))
-        plot.getAxis("bottom").setTicks([[(i, a.alarm) for i, a in enumerate(actors)]])
+        actors = kpis.bad_actors[:BAD_ACTORS_SHOWN]
+        plot.hbars([a.alarm for a in actors], [float(a.count) for a in actors])
+        plot.setToolTip("\n".join(f"{a.alarm}: {a.count}" for a in actors))

@@ -98,16 +98,24 @@ class AnalyticsPlot(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph is untype
         shown = self._categories.get(axis, [])
         step = max(1, -(-len(shown) // self._label_room(axis, shown)))
         ticks = [(float(i), text) for i, text in enumerate(shown) if i % step == 0]
-        self.getAxis(axis).setTicks([ticks, []])
+        item = self.getAxis(axis)
+        item.setTicks([ticks, []])
+        if axis == "bottom":  # room for the whole line (pyqtgraph's guess cuts the descenders)
+            gap = max(0, item.style["tickLength"]) + item.style["tickTextOffset"][1]
+            item.setHeight(self._tick_metrics(axis).height() + gap)
+
+    def _tick_metrics(self, axis: str) -> QFontMetrics:
+        return QFontMetrics(self.getAxis(axis).style.get("tickFont") or self.font())
 
     def _label_room(self, axis: str, shown: Sequence[str]) -> int:
         """How many of the labels fit along the axis without touching (``MAX_TICKS`` at most)."""
-        metrics = QFontMetrics(self.getAxis(axis).style.get("tickFont") or self.font())
+        metrics = self._tick_metrics(axis)
+        along = self.getAxis(axis).geometry()
         if axis in ("left", "right"):
-            room = self.height() / max(metrics.height() * 1.2, 1)
+            room = along.height() / max(metrics.height() * 1.2, 1)
         else:
             widest = max((metrics.horizontalAdvance(text) for text in shown), default=0)
-            room = self.width() * 0.8 / max(widest + metrics.averageCharWidth() * 2, 1)
+            room = along.width() / max(widest + metrics.averageCharWidth() * 2, 1)
         return max(1, min(MAX_TICKS, int(room)))
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt API)
