@@ -18,12 +18,13 @@ from typing import Protocol
 
 import numpy as np
 
+from core.columns import LayoutIds, MessageColumns, ReadingColumns
 from core.counters import Counters
 from core.livecache import LiveCache, LiveValue
 from core.model import NS_PER_S, QuarantineRecord, Reading, SampleBatch, now_ns
 from core.store.batchops import sort_dedupe
 from core.tags import TagInfo, TagRegistry
-from core.validation import Checked, ReadingColumns, readings_to_batch, validate_batch
+from core.validation import Checked, readings_to_batch, validate_batch
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +84,7 @@ class IngestPipeline:
         self._tolerance_ns = int(future_tolerance_s * NS_PER_S)
         self._queue: queue.Queue[_Item | None] = queue.Queue(maxsize=queue_batches)
         self._subscribers: list[Subscriber] = []
+        self._layout_ids = LayoutIds()  # used by the consumer thread only
         self._thread: threading.Thread | None = None
 
     # -- DriverSink -----------------------------------------------------------------------------
@@ -90,7 +92,8 @@ class IngestPipeline:
         self, readings: Sequence[Reading], *, source: str, on_durable: Callback | None = None
     ) -> bool:
         """Queue driver readings; False (and counted) when the queue is full."""
-        taken = readings if type(readings) is ReadingColumns else list(readings)
+        columnar = type(readings) is ReadingColumns or type(readings) is MessageColumns
+        taken = readings if columnar else list(readings)
         item = _Item(taken, None, source, self._clock(), on_durable)
         try:
             self._queue.put_nowait(item)
@@ -216,6 +219,7 @@ class IngestPipeline:
                 now,
                 self._tolerance_ns,
                 self._last_value,
+                self._layout_ids,
             )
         assert batch is not None
         return validate_batch(
@@ -228,15 +232,16 @@ class IngestPipeline:
 
     def _apply_deadband(self, batch: SampleBatch) -> SampleBatch:
         """Drop rows within the tag's deadband of the last kept value (same quality)."""
-        if batch.historical or len(batch) == 0:
+        deadbands = self.registry.deadbands()
+        if batch.historical or len(batch) == 0 or not deadbands:
             return batch
         keep = np.ones(len(batch), dtype=bool)
         for tag_id in np.unique(batch.tag_ids).tolist():
-            info = self.registry.get(tag_id)
-            if info is None or info.deadband <= 0:
+            deadband = deadbands.get(tag_id, 0.0)
+            if deadband <= 0:
                 continue
             rows = np.flatnonzero(batch.tag_ids == tag_id)
-            keep[rows] = self.live.within_deadband(tag_id, batch, rows, info.deadband)
+            keep[rows] = self.live.within_deadband(tag_id, batch, rows, deadband)
         dropped = len(batch) - int(np.count_nonzero(keep))
         self.counters.add("filtered_deadband", dropped)
         return batch if dropped == 0 else batch.take(keep)

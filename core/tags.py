@@ -72,6 +72,8 @@ class TagRegistry:
         self._pending: dict[int, TagInfo] = {}
         self._lock = threading.Lock()
         self._next_id = 1
+        self._version = 0
+        self._deadbands: tuple[int, dict[int, float]] = (-1, {})
 
     # -- building -------------------------------------------------------------------------------
     def load(self, tags: Iterable[TagInfo]) -> None:
@@ -104,6 +106,7 @@ class TagRegistry:
             return tag
 
     def _put(self, tag: TagInfo) -> None:
+        self._version += 1
         self._by_name[tag.name] = tag
         self._by_id[tag.id] = tag
         self._next_id = max(self._next_id, tag.id + 1)
@@ -127,6 +130,15 @@ class TagRegistry:
     def get(self, key: int | str) -> TagInfo | None:
         """Tag by id or by name."""
         return self._by_id.get(key) if isinstance(key, int) else self._by_name.get(key)
+
+    def deadbands(self) -> dict[int, float]:
+        """Deadband by id of every tag that has one (> 0); rebuilt only after a tag changed."""
+        version, table = self._deadbands
+        if version != self._version:
+            version = self._version
+            table = {t.id: t.deadband for t in list(self._by_id.values()) if t.deadband > 0}
+            self._deadbands = (version, table)
+        return table
 
     def name_of(self, tag_id: int) -> str:
         """Name of a tag id (``#<id>`` when unknown)."""

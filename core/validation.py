@@ -9,13 +9,24 @@ Reasons (the quarantine and the ``rejected.<reason>`` counters use exactly these
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import overload
+from itertools import chain
 
 import numpy as np
 
-from core.model import NS_PER_S, Quality, QuarantineRecord, Reading, SampleBatch
+from core.columns import LayoutIds, MessageColumns, ReadingColumns
+from core.model import NS_PER_S, QuarantineRecord, Reading, SampleBatch
+
+__all__ = [
+    "BAD_FLOOR",
+    "EPOCH_2000_NS",
+    "REASONS",
+    "Checked",
+    "ReadingColumns",
+    "readings_to_batch",
+    "validate_batch",
+]
 
 EPOCH_2000_NS = 946_684_800 * NS_PER_S
 BAD_FLOOR = 128
@@ -31,54 +42,6 @@ REASONS = (
 
 _PLAIN_NUMBERS = frozenset({float, int, bool})
 _PLAIN_STAMPS = frozenset({int, type(None)})
-
-
-class ReadingColumns(Sequence[Reading]):
-    """Readings kept as four parallel lists: a ``Sequence[Reading]`` that builds items when read.
-
-    A driver that gathers many readings into one emit (the MQTT handoff) collects them here:
-    no ``Reading`` object has to live while the batch waits in queues (fewer objects for the
-    garbage collector), and :func:`readings_to_batch` reads the columns directly. Any other
-    consumer sees ordinary, equal ``Reading`` objects. Do not change it after emitting it.
-    """
-
-    __slots__ = ("qualities", "stamps", "tags", "values")
-
-    def __init__(self) -> None:
-        self.tags: list[str] = []
-        self.values: list[object] = []
-        self.stamps: list[int | None] = []
-        self.qualities: list[Quality] = []
-
-    def extend(self, readings: Iterable[Reading]) -> None:
-        """Append readings (their fields, column by column)."""
-        for r in readings:
-            self.tags.append(r.tag)
-            self.values.append(r.value)
-            self.stamps.append(r.ts_ns)
-            self.qualities.append(r.quality)
-
-    def __len__(self) -> int:
-        return len(self.tags)
-
-    @overload
-    def __getitem__(self, index: int) -> Reading: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> list[Reading]: ...
-
-    def __getitem__(self, index: int | slice) -> Reading | list[Reading]:
-        if isinstance(index, slice):
-            return list(self)[index]
-        return Reading(
-            self.tags[index], self.values[index], self.stamps[index], self.qualities[index]
-        )
-
-    def __iter__(self) -> Iterator[Reading]:
-        return map(Reading, self.tags, self.values, self.stamps, self.qualities)
-
-    def __repr__(self) -> str:
-        return f"ReadingColumns({list(self)!r})"
 
 
 @dataclass(slots=True)
@@ -108,12 +71,20 @@ def readings_to_batch(
     now_ns: int,
     future_tolerance_ns: int,
     fallback: Callable[[int], float] | None = None,
+    layout_ids: LayoutIds | None = None,
 ) -> Checked:
-    """Resolve names, convert values, stamp missing timestamps, then validate."""
-    if type(readings) is ReadingColumns:
+    """Resolve names, convert values, stamp missing timestamps, then validate.
+
+    ``layout_ids`` keeps the tag ids of :class:`MessageColumns` layouts from one call to the
+    next (a tag's id never changes once it has one).
+    """
+    batch = None
+    if type(readings) is MessageColumns:
+        batch = _clean_messages(readings, resolve, received_ns, layout_ids)
+    elif type(readings) is ReadingColumns:
         batch = _clean_columns(readings, resolve, received_ns)
-        if batch is not None:
-            return validate_batch(batch, source, now_ns, future_tolerance_ns, name_of, [], fallback)
+    if batch is not None:
+        return validate_batch(batch, source, now_ns, future_tolerance_ns, name_of, [], fallback)
     ids: list[int] = []
     stamps: list[int] = []
     values: list[float] = []
@@ -169,6 +140,35 @@ def _clean_columns(
         np.array(stamps, dtype=np.int64),
         np.array(columns.values, dtype=np.float64),
         np.array(columns.qualities, dtype=np.uint8),
+    )
+
+
+def _clean_messages(
+    columns: MessageColumns,
+    resolve: Callable[[str], int | None],
+    received_ns: int,
+    layout_ids: LayoutIds | None,
+) -> SampleBatch | None:
+    """As :func:`_clean_columns` for a :class:`MessageColumns`: each layout's tags are
+    resolved once, stamps and qualities are repeated per segment in numpy."""
+    values, stamps = columns.values, columns.stamps
+    if not _PLAIN_NUMBERS.issuperset(map(type, values)):
+        return None
+    stamp_types = set(map(type, stamps))
+    if not _PLAIN_STAMPS.issuperset(stamp_types):
+        return None
+    if type(None) in stamp_types:
+        stamps = [received_ns if stamp is None else stamp for stamp in stamps]
+    memo = layout_ids if layout_ids is not None else LayoutIds()
+    per_layout = memo.ids(columns.layouts, resolve)
+    if per_layout is None:
+        return None
+    counts = np.array(columns.counts(), dtype=np.int64)
+    return SampleBatch(
+        np.fromiter(chain.from_iterable(per_layout), dtype=np.int32, count=len(values)),
+        np.repeat(np.array(stamps, dtype=np.int64), counts),
+        np.array(values, dtype=np.float64),
+        np.repeat(np.array(columns.qualities, dtype=np.uint8), counts),
     )
 
 

@@ -20,7 +20,7 @@ def sort_dedupe(batch: SampleBatch) -> tuple[SampleBatch, int]:
     """
     if len(batch) == 0:
         return batch, 0
-    order = np.lexsort((np.arange(len(batch)), batch.ts_ns, batch.tag_ids))
+    order = np.lexsort((batch.ts_ns, batch.tag_ids))  # stable: equal keys keep their order
     tags = batch.tag_ids[order]
     ts = batch.ts_ns[order]
     keep = np.ones(len(order), dtype=bool)

@@ -159,7 +159,7 @@ class MqttConfig(_Strict):
     reconnect_min_s: int = Field(default=1, ge=1, le=60)
     reconnect_max_s: int = Field(default=30, ge=1, le=3600)
     flush_interval_s: float = Field(default=0.05, gt=0, le=5)
-    max_batch: int = Field(default=5000, ge=1, le=100_000)
+    max_batch: int = Field(default=20_000, ge=1, le=100_000)
     inbox_limit: int = Field(default=20_000, ge=10, le=1_000_000)
     subscribe: tuple[SubscribeConfig, ...] = ()
     commands: tuple[CommandConfig, ...] = ()

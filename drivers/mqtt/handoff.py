@@ -119,7 +119,7 @@ class Handoff:
                 self._on_link(item)
             else:
                 self._process(item)
-                if len(self._batch.readings.tags) >= self._settings.max_batch:
+                if len(self._batch.readings.values) >= self._settings.max_batch:
                     self._flush()
         age = self._clock() - self._batch.started
         if self._batch and (not arrived or age >= self._settings.flush_interval_s):
@@ -233,7 +233,7 @@ class Handoff:
     def _flush(self) -> None:
         batch, self._batch = self._batch, Batch()
         # For the comms-lost readings (a link event flushes the batch before it is handled).
-        self._last_values.update(zip(batch.readings.tags, batch.readings.values, strict=True))
+        self._last_values.update(batch.readings.last_values())
         self._gate.expect(len(batch.acks))
         if not batch.readings:
             self._gate.ack(batch.acks)

@@ -109,6 +109,19 @@ def test_deadband_drops_small_changes_but_not_quality_changes() -> None:
     assert pipeline.counters.get("filtered_deadband") == 3
 
 
+def test_a_deadband_given_later_applies_from_the_next_batch() -> None:
+    """The registry's deadband table is rebuilt when a tag changes (it is cached otherwise)."""
+    pipeline, sink = make()
+    pipeline.process([Reading("m/t", 10.0, NOW), Reading("m/t", 10.1, NOW + 1)], None, "t", NOW)
+    assert pipeline.registry.deadbands() == {}
+    pipeline.registry.declare(TagInfo(0, "m/t", deadband=0.5), origin="config")
+    assert pipeline.registry.deadbands() == {pipeline.registry.resolve("m/t"): 0.5}
+    pipeline.process([Reading("m/t", 10.2, NOW + 2), Reading("m/t", 11.0, NOW + 3)], None, "t", NOW)
+    assert sink.rows.values.tolist() == [10.0, 10.1, 11.0]
+    pipeline.registry.declare(TagInfo(0, "m/u", deadband=0.0), origin="config")
+    assert len(pipeline.registry.deadbands()) == 1
+
+
 def test_subscribers_see_live_rows_once_and_never_historical_ones() -> None:
     pipeline, _ = make()
     seen: list[list[float]] = []

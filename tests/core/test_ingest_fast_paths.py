@@ -14,6 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from core.columns import LayoutIds
 from core.livecache import LiveCache, LiveValue
 from core.model import NS_PER_S, Quality, Reading, SampleBatch
 from core.store.batchops import sort_dedupe
@@ -67,9 +68,12 @@ def _registry(auto_tags: bool) -> TagRegistry:
 
 
 def _convert(
-    items: object, auto_tags: bool
+    items: object,
+    auto_tags: bool,
+    registry: TagRegistry | None = None,
+    layout_ids: LayoutIds | None = None,
 ) -> tuple[SampleBatch, list[tuple[str, str, str, str]], list[str]]:
-    registry = _registry(auto_tags)
+    registry = registry if registry is not None else _registry(auto_tags)
     checked = readings_to_batch(
         items,  # type: ignore[arg-type]
         registry.resolve_or_discover,
@@ -79,6 +83,7 @@ def _convert(
         NOW,
         TOLERANCE,
         lambda tag_id: 42.0,
+        layout_ids,
     )
     rejects = [(r.reason, r.tag, r.value_text, str(r.sample_ts_ns)) for r in checked.rejects]
     return checked.batch, rejects, [t.name for t in registry]

@@ -104,6 +104,12 @@ def _object(
                 out.append(child if _INT64_MIN <= child <= _INT64_MAX else number(child))
             else:
                 return False
+        elif kind == OBJECT:  # inline too: a nested object per sensor
+            if type(child) is not dict or not _object(child, nested, states, out):
+                return False
+        elif kind == TEXT:
+            if type(child) is not str or (states is not None and child in states):
+                return False
         elif kind != SKIP and not _other(child, kind, nested, states, out):
             return False
     return True

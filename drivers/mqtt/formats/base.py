@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol, overload
+from typing import Any, Protocol
 
+from core.columns import ColumnarReadings
 from core.model import Quality, Reading
 from drivers.base import TagDeclaration
 
@@ -47,12 +48,13 @@ class Subscription:
     options: Mapping[str, Any] = field(default_factory=dict)
 
 
-class LeafColumns(Sequence[Reading]):
+class LeafColumns(ColumnarReadings):
     """Good readings of one message sharing one timestamp, kept as a tag and a value column.
 
     What a columnar decoder (``decode_columns``) yields: the handoff appends the columns to its
-    batch without making a :class:`Reading` per value; reading an item builds an equal one.
-    ``tags`` is usually shared by every message of the same layout: do not modify it.
+    batch (a :class:`~core.columns.MessageColumns` segment) without making a :class:`Reading`
+    per value; reading an item builds an equal one. ``tags`` is usually shared by every message
+    of the same layout: do not modify it.
     """
 
     __slots__ = ("tags", "ts_ns", "values")
@@ -65,15 +67,7 @@ class LeafColumns(Sequence[Reading]):
     def __len__(self) -> int:
         return len(self.tags)
 
-    @overload
-    def __getitem__(self, index: int) -> Reading: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> list[Reading]: ...
-
-    def __getitem__(self, index: int | slice) -> Reading | list[Reading]:
-        if isinstance(index, slice):
-            return list(self)[index]
+    def _at(self, index: int) -> Reading:
         return Reading(self.tags[index], self.values[index], self.ts_ns, Quality.GOOD)
 
     def __iter__(self) -> Iterator[Reading]:

@@ -11,9 +11,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from paho.mqtt.enums import CallbackAPIVersion
 
-from core.model import now_ns
+from core.model import Quality, now_ns
 from drivers.base import DriverStatus
 from drivers.mqtt.connection import Failover
+from drivers.mqtt.formats import get_format
 from drivers.mqtt.formats.base import Subscription
 from drivers.mqtt.handoff import Handoff, HandoffSettings
 from drivers.mqtt.inbox import AckGate, InboundMessage, Inbox, LinkEvent
@@ -143,3 +144,48 @@ def test_any_message_is_either_emitted_or_quarantined_and_always_acked(
         record = sink.rejected[-1]
         assert record.reason and status.errors_by_reason[record.reason] >= 1
         assert len(record.detail) < 3000
+
+
+def test_comms_lost_readings_carry_each_tags_last_value_across_layouts() -> None:
+    """Tasmota messages become one segment each; on a lost link every tag seen gets its last
+    value, also when a device changed its payload shape in between."""
+    inbox = Inbox(limit=100)
+    gate = AckGate(mqtt.Client(callback_api_version=CallbackAPIVersion.VERSION2, manual_ack=True))
+    handoff = Handoff(
+        HandoffSettings(source="mqtt:unit", max_payload_bytes=4096, max_batch=3),
+        inbox,
+        Router([Subscription("tele/+/SENSOR", "tasmota")], get_format),
+        gate,
+        DriverStatus(name="unit", kind="mqtt"),
+        PresenceBook(),
+    )
+    payloads = [
+        ("tele/a/SENSOR", {"ENERGY": {"Power": 1, "Voltage": 230}}),
+        ("tele/b/SENSOR", {"ENERGY": {"Power": 2, "Voltage": 231}}),
+        ("tele/a/SENSOR", {"ENERGY": {"Power": 3, "Voltage": 232}}),
+        ("tele/a/SENSOR", {"ENERGY": {"Power": 4}}),  # another shape: Voltage keeps 232
+        ("tele/b/SENSOR", {"ENERGY": {"Power": 5, "Voltage": 233}}),
+    ]
+    for mid, (topic, body) in enumerate(payloads, start=1):
+        inbox.offer(InboundMessage(topic, json.dumps(body).encode(), mid, 1, now_ns(), 1))
+    inbox.put_event(LinkEvent("lost", now_ns()))
+    sink = RecordingSink()
+    handoff.start(sink)
+    try:
+        wait_until(lambda: handoff.comms_lost_events == 1, what="the lost link handled")
+    finally:
+        handoff.stop()
+    readings = sink.readings()
+    assert [(r.tag, r.value) for r in readings[:9]] == [
+        (f"{device}/ENERGY.{key}", value)
+        for (topic, body) in payloads
+        for device in [topic.split("/")[1]]
+        for key, value in body["ENERGY"].items()
+    ]
+    lost = {(r.tag, r.value) for r in readings if r.quality is Quality.BAD_COMMS_LOST}
+    assert lost == {
+        ("a/ENERGY.Power", 4),
+        ("a/ENERGY.Voltage", 232),
+        ("b/ENERGY.Power", 5),
+        ("b/ENERGY.Voltage", 233),
+    }
