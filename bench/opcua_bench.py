@@ -9,8 +9,11 @@ hold 1,000 rows (value = round), so any lost notification shows. Latency: the dr
 wrapped so that each batch it emits carries an ``on_durable`` callback, which the writer runs
 right after committing the batch (``spooled`` is checked to be 0). Source-to-store = that
 instant - the reading's source timestamp (same clock), for every GOOD reading of the window;
-source-to-emit is noted by the same wrapper. (raw) A bare asyncua client (handler mode) on the
-same server and items, right after, noting arrival times (queue: the driver's own).
+source-to-emit is noted by the same wrapper, and :mod:`bench.opcua_stages` splits the latency
+into stages (server publish, our decoding, emit, commit). (raw) A bare asyncua client (handler
+mode) on the same server and items, right after, noting arrival times (queue: the driver's own):
+asyncua's one task per notification, slower than ours at this rate, so no floor. The machine's
+load average is printed beside the figures (2 shared cores make them noisy).
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ from bench.opcua_peers import (
     server_process,
     snapshot,
 )
+from bench.opcua_stages import StageClock, stage_rows
 from core.config import load_config
 from core.model import Quality, Reading
 from core.runtime import Collector
@@ -130,25 +134,38 @@ def run_ours(port: int, server: ServerHandle, args: argparse.Namespace) -> Outco
             return timed
 
         collector = Collector(load_config(write_plant(Path(tmp), port, args)), timed_drivers)
-        collector.start()
-        try:
-            wait_stored(collector, 3 * args.items, timeout=90)
-            time.sleep(args.warmup)
-            first = snapshot(server)
-            time.sleep(args.seconds)
-            last = snapshot(server)
-            time.sleep(3.0)  # let the window's last notifications reach the store
-        finally:
-            collector.stop()
-            loop.stop()
+        clock = StageClock()
+        with clock.installed():
+            first, last = measure(collector, loop, server, args)
         if collector.counters.get("spooled"):
             raise RuntimeError("the store went away during the run (rows were spooled)")
         status = timed[0].status
         print(f"driver: {status.reconnects} reconnects, errors {status.errors_by_reason}")
         in_window, stored, expected = read_back(Path(tmp) / "bench.db", args.items, first, last)
     to_store, to_emit = timed[0].latencies_ms(first[0], last[0])
+    stages = clock.stages_ms(timed[0].records, first[0], last[0])
     rate, window = in_window / (last[0] - first[0]) * NS, (first, last)
-    return Outcome(rate, offered(*window), to_store, to_emit, cores(*window), stored, expected)
+    return Outcome(
+        rate, offered(*window), to_store, to_emit, cores(*window), stored, expected, stages
+    )
+
+
+def measure(
+    collector: Collector, loop: FieldLoop, server: ServerHandle, args: argparse.Namespace
+) -> tuple[Snapshot, Snapshot]:
+    """Run the collector: first rows, warm-up, the measured window (its two snapshots), stop."""
+    collector.start()
+    try:
+        wait_stored(collector, 3 * args.items, timeout=90)
+        time.sleep(args.warmup)
+        first = snapshot(server)
+        time.sleep(args.seconds)
+        last = snapshot(server)
+        time.sleep(3.0)  # let the window's last notifications reach the store
+    finally:
+        collector.stop()
+        loop.stop()
+    return first, last
 
 
 def wait_stored(collector: Collector, rows: int, timeout: float) -> None:
@@ -198,6 +215,9 @@ def rows(args: argparse.Namespace, ours: Outcome, raw: Outcome) -> list[Row]:
         *latency_rows("source-to-emit", ours.emit_ms, raw.latencies_ms),
         Row("OPC-UA client process CPU (raw: bare client)", ours.cpu[0], "cores", raw.cpu[0]),
         Row("OPC-UA server process CPU (raw: same, 2nd run)", ours.cpu[1], "cores", raw.cpu[1]),
+        *stage_rows(ours.stages_ms),
+        Row("machine load average (1 min): start", args.load_at_start, "procs"),
+        Row("machine load average (1 min): end", os.getloadavg()[0], "procs"),
     ]
 
 
@@ -223,6 +243,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> list[Row]:
     """Run the benchmark and print the table."""
     args = parse(argv)
+    args.load_at_start = os.getloadavg()[0]
     server_cpus, own_cpus = pinning(args.pin)
     port, every_cpu = free_port(), os.sched_getaffinity(0)
     with server_process(port, args.items, args.period, server_cpus) as server:

@@ -193,6 +193,8 @@ class Outcome:
     cpu: tuple[float, float]
     stored: int = 0
     expected: int = 0
+    stages_ms: np.ndarray | None = None
+    """Ours only: per-reading stage latencies (see :mod:`bench.opcua_stages`)."""
 
 
 class _Arrivals:

@@ -35,9 +35,10 @@ from drivers.opcua.codec import (
 )
 from drivers.opcua.config import OpcuaConfig
 from drivers.opcua.monitoring import monitored_item_request, subscription_parameters
-from drivers.opcua.notifications import change_batch
+from drivers.opcua.notifications import Changes, change_batch
 from drivers.opcua.security import ApplicationIdentity
 from drivers.opcua.subscription import create_batch_subscription, strict_republish
+from drivers.opcua.wire import install_fast_publish
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +109,7 @@ class OpcuaSession:
         client = await build_client(self.config, self.endpoint, self._identity)
         client.connection_lost_callback = self._connection_lost
         strict_republish(client.uaclient.session)
+        install_fast_publish(client.uaclient.session)
         self._client = client
         try:
             await client.connect(
@@ -176,7 +178,7 @@ class OpcuaSession:
             self._nodes[resolution.config.tag] = resolution.node
         return failed
 
-    def _on_changes(self, items: Sequence[ua.MonitoredItemNotification], replayed: bool) -> None:
+    def _on_changes(self, items: Changes, replayed: bool) -> None:
         """One DataChangeNotification: one columnar batch to the listener."""
         if self._closing:
             return
