@@ -22,7 +22,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from core.config import DEMO_CONFIG, RESOURCES_DIR, load_config
 from drivers.registry import build_drivers
-from hmi.app import Launcher
+from hmi.app import Launcher, console_gc
 from hmi.context import HmiContext
 from hmi.logging_setup import setup_logging
 from hmi.main_window import TOUCH_PANEL_SIZE
@@ -281,9 +281,10 @@ def main(out_dir: Path | str | None = None, *, argv: Sequence[str] | None = None
         photographer = Photographer(launcher, args.out, args.settle)
         launcher.ready.connect(photographer.begin)
         launcher.failed.connect(lambda _m: app.quit())
-        launcher.start()
-        app.exec()
-        launcher.shutdown()
+        with console_gc(launcher):  # as run_gui does: the pictures show the console's behaviour
+            launcher.start()
+            app.exec()
+            launcher.shutdown()
     expected = 14 + len(SHOTS) + len(REPORT_SHOTS)
     log.info("%d screenshot(s) in %s", len(photographer.saved), args.out)
     return 0 if len(photographer.saved) >= expected else 1

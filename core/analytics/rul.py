@@ -20,7 +20,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-from scipy.optimize import curve_fit
 
 from core.analytics.forecast.quiet import WarningTally, captured
 from core.model import NS_PER_S
@@ -114,6 +113,8 @@ def _fit_linear(tau: FloatArray, y: FloatArray) -> _Fit:
 
 
 def _fit_exponential(tau: FloatArray, y: FloatArray, start: tuple[float, ...] | None) -> _Fit:
+    from scipy.optimize import curve_fit  # heavy: on first exponential fit
+
     p0 = start or _exponential_guess(tau, y)
     params, _ = curve_fit(
         lambda x, c, a, b: c + a * np.exp(np.clip(b * x, -700.0, 700.0)),

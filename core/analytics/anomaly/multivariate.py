@@ -15,14 +15,16 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Self
+from typing import TYPE_CHECKING, Self
 
 import numpy as np
 import numpy.typing as npt
 from numpy.lib.stride_tricks import sliding_window_view
-from sklearn.ensemble import IsolationForest
 
 from core.analytics.anomaly.rolling import FloatArray
+
+if TYPE_CHECKING:
+    from sklearn.ensemble import IsolationForest
 
 log = logging.getLogger(__name__)
 
@@ -120,6 +122,8 @@ class IsolationForestDetector:
         if self._features.shape[0] < s.min_train:
             return
         self._fit_whitening(self._features)
+        from sklearn.ensemble import IsolationForest  # heavy: on first fit
+
         forest = IsolationForest(
             n_estimators=s.n_estimators,
             random_state=(s.seed + self._count) % (2**32),

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-from sklearn.ensemble import RandomForestRegressor
 
 from core.analytics.forecast.series import (
     DAY_NS,
@@ -26,6 +26,9 @@ from core.analytics.forecast.series import (
     Seasons,
 )
 from core.model import NS_PER_S
+
+if TYPE_CHECKING:
+    from sklearn.ensemble import RandomForestRegressor
 
 log = logging.getLogger(__name__)
 
@@ -118,6 +121,8 @@ class ForestSpec:
 
     def fit(self, train: RegularSeries, seasons: Seasons, horizon: int) -> FittedForest:
         """Fit on every training row whose features are complete."""
+        from sklearn.ensemble import RandomForestRegressor  # heavy: on first fit
+
         plan = plan_features(len(train), seasons, horizon, train.step_ns)
         index = np.arange(plan.reach, len(train))
         features = plan.matrix(train.values, index, train.origin)

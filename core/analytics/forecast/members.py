@@ -19,8 +19,6 @@ from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
-from statsmodels.tsa.holtwinters import ExponentialSmoothing
-from statsmodels.tsa.statespace.sarimax import SARIMAX
 
 from core.analytics.forecast.metrics import mae
 from core.analytics.forecast.series import FloatArray, IntArray, RegularSeries, Seasons
@@ -69,6 +67,8 @@ class EtsVariant:
 
     def fit(self, values: FloatArray) -> Any:
         """The fitted statsmodels results."""
+        from statsmodels.tsa.holtwinters import ExponentialSmoothing  # heavy: on first fit
+
         seasonal = "add" if self.season > 1 else None
         model = ExponentialSmoothing(
             values,
@@ -97,6 +97,8 @@ class FittedEts:
         """Re-run the smoothing over the longer data with the fitted parameters (no fit)."""
         if values.size == 0:
             return self
+        from statsmodels.tsa.holtwinters import ExponentialSmoothing  # heavy: on first use
+
         p = self.results.params
         data = np.concatenate((np.asarray(self.results.model.endog, dtype=np.float64), values))
         seasonal = self.variant.season > 1
@@ -219,6 +221,8 @@ class SarimaxSpec:
 
     def fit(self, train: RegularSeries, seasons: Seasons, horizon: int) -> FittedSarimax:
         """Least-squares harmonics, then maximum likelihood ARMA on the residuals."""
+        from statsmodels.tsa.statespace.sarimax import SARIMAX  # heavy: on first fit
+
         design = self.design(len(train), seasons)
         matrix = design.matrix(train.steps(0, len(train)))
         beta = np.asarray(np.linalg.lstsq(matrix, train.values, rcond=None)[0], dtype=np.float64)

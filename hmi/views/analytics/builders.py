@@ -1,4 +1,9 @@
-"""How the main window builds the analytics views, and "trend this" over an event's window."""
+"""How the main window builds the analytics views, and "trend this" over an event's window.
+
+Each builder imports its view when it runs (when the plant is open), not when the main window
+is imported: the views pull the analytics core (units, the model registry, energy
+accounting), which the first window does not need.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +14,6 @@ from typing import Protocol
 from PySide6.QtWidgets import QWidget
 
 from hmi.context import HmiContext
-from hmi.views.analytics.anomalies import AnomaliesView
-from hmi.views.analytics.energy import EnergyView
-from hmi.views.analytics.forecast import ForecastView
-from hmi.views.analytics.health import HealthView
-from hmi.views.analytics.models import ModelCenterView
 from hmi.views.trends.view import TrendView
 
 log = logging.getLogger(__name__)
@@ -39,12 +39,42 @@ def trend_window(host: ViewHost, tag: str, start_ns: int, end_ns: int) -> None:
     host.show_view("trends")
 
 
+def _energy(ctx: HmiContext) -> QWidget:
+    from hmi.views.analytics.energy import EnergyView
+
+    return EnergyView(ctx)
+
+
+def _forecast(ctx: HmiContext) -> QWidget:
+    from hmi.views.analytics.forecast import ForecastView
+
+    return ForecastView(ctx)
+
+
+def _anomalies(ctx: HmiContext, host: ViewHost) -> QWidget:
+    from hmi.views.analytics.anomalies import AnomaliesView
+
+    return AnomaliesView(ctx, lambda t, a, b: trend_window(host, t, a, b))
+
+
+def _health(ctx: HmiContext) -> QWidget:
+    from hmi.views.analytics.health import HealthView
+
+    return HealthView(ctx)
+
+
+def _models(ctx: HmiContext) -> QWidget:
+    from hmi.views.analytics.models import ModelCenterView
+
+    return ModelCenterView(ctx)
+
+
 def analytics_builders(ctx: HmiContext, host: ViewHost) -> dict[str, Callable[[], QWidget]]:
     """Builders of the analytics views by navigation name (see :mod:`.nav`)."""
     return {
-        "energy": lambda: EnergyView(ctx),
-        "forecast": lambda: ForecastView(ctx),
-        "anomalies": lambda: AnomaliesView(ctx, lambda t, a, b: trend_window(host, t, a, b)),
-        "health": lambda: HealthView(ctx),
-        "models": lambda: ModelCenterView(ctx),
+        "energy": lambda: _energy(ctx),
+        "forecast": lambda: _forecast(ctx),
+        "anomalies": lambda: _anomalies(ctx, host),
+        "health": lambda: _health(ctx),
+        "models": lambda: _models(ctx),
     }
