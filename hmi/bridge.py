@@ -5,7 +5,8 @@ batch into per-tag latest values and, for watched tags (trend pens, sparklines),
 chunks, under a short lock. A timer on the GUI thread drains that buffer at most 10 times a
 second and emits one typed :class:`LiveUpdate` per period. The same timer hands over new
 alarm snapshots (taken by the alarm adapter's poll thread), and once a second a worker takes
-the collector's status (counters, store, spool, drivers) so the GUI thread never waits on it.
+the collector's status (counters, store, spool, drivers) and builds the device rows from the
+live cache, so the GUI thread never waits on either.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from core.livecache import LiveValue
 from core.model import Quality, SampleBatch, now_ns
 from core.store.batchops import latest_rows
+from hmi.models.device_rows import DeviceTable, device_table
 from hmi.workers import WorkerPool
 
 log = logging.getLogger(__name__)
@@ -63,6 +65,8 @@ class StationStatus:
     devices: dict[str, tuple[str, int]] = field(default_factory=dict)
     """Device name -> (state, last change or last seen ns) where a driver knows it."""
     taken_ns: int = 0
+    device_table: DeviceTable = field(default_factory=DeviceTable)
+    """The overview's device rows, prepared in the worker from the live cache and ``devices``."""
 
 
 class _Accumulator:
@@ -262,7 +266,8 @@ class LiveBridge(QObject):
 
 
 def take_status(collector: Any) -> StationStatus:
-    """The collector's status and what each driver knows of its devices (worker thread)."""
+    """The collector's status, what each driver knows of its devices and the device rows
+    built from them and the live cache (worker thread)."""
     devices: dict[str, tuple[str, int]] = {}
     for driver in getattr(collector, "drivers", []):
         per_device = getattr(driver, "device_status", None)
@@ -276,7 +281,10 @@ def take_status(collector: Any) -> StationStatus:
         if getattr(driver, "kind", "") == "opcua":
             status = driver.status
             devices[driver.name] = (status.state.value, status.last_change_ns)
-    return StationStatus(collector.status(), devices, now_ns())
+    taken = now_ns()
+    return StationStatus(
+        collector.status(), devices, taken, device_table(collector, devices, taken)
+    )
 
 
 def rate_per_s(

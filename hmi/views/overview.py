@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from PySide6.QtCore import QModelIndex
 from PySide6.QtWidgets import QGridLayout, QGroupBox, QHBoxLayout, QVBoxLayout, QWidget
 
@@ -15,48 +13,16 @@ from hmi.formatting import age_text
 from hmi.icons import icon_button
 from hmi.kpi_selection import KPI_KINDS, normal_range, pick_kpi_tags
 from hmi.models.alarm_model import AlarmItem, AlarmSnapshot
+from hmi.models.device_rows import DeviceRow, DeviceTable, device_table
 from hmi.models.records import Column, RecordTableModel, TextFilterProxy
 from hmi.widgets.kpi_tile import AreaTile, KpiTile
 from hmi.widgets.tables import make_table
 from hmi.widgets.tile_grid import TileGrid
 
 SPARK_S = 600
-SILENT_AFTER_S = 60
-"""A device without a link state counts as offline after this long without data."""
+SEEN_COLUMN = 3
+"""The "Last seen" column: its age text moves on even when no row changed."""
 UPTIME_TAG = "(station uptime)"
-
-
-@dataclass(frozen=True, slots=True)
-class DeviceRow:
-    """A device of the online/offline list."""
-
-    name: str
-    area: str
-    state: str
-    last_seen_ns: int
-
-
-def device_rows(ctx: HmiContext, links: dict[str, tuple[str, int]]) -> list[DeviceRow]:
-    """Every device with tags, its state (from its driver, else from data age) and last seen."""
-    live = ctx.collector.pipeline.live.snapshot()
-    seen: dict[str, int] = {}
-    for tag in ctx.registry:
-        value = live.get(tag.id)
-        if value is not None and tag.device:
-            seen[tag.device] = max(seen.get(tag.device, 0), value.ts_ns)
-    configured = {d.name for d in ctx.config.devices if not any(c in d.name for c in "*?[")}
-    names = set(seen) | configured | set(links)
-    areas = {name: ctx.config.area_of_device(name) for name in names}
-    now = now_ns()
-    rows = []
-    for name in sorted(names):
-        last = seen.get(name, 0)
-        if name in links:
-            state = links[name][0]
-        else:
-            state = "online" if last and now - last < SILENT_AFTER_S * NS_PER_S else "offline"
-        rows.append(DeviceRow(name, areas.get(name, ""), state, last))
-    return rows
 
 
 class OverviewView(QWidget):
@@ -70,6 +36,7 @@ class OverviewView(QWidget):
         self.links: dict[str, tuple[str, int]] = {}
         self.started_ns = now_ns()
         self._known_tags = 0
+        self._devices: DeviceTable | None = None
         self.device_model: RecordTableModel[DeviceRow] = RecordTableModel(self._device_columns())
         self.device_proxy = TextFilterProxy()
         self.device_proxy.setSourceModel(self.device_model)
@@ -79,7 +46,7 @@ class OverviewView(QWidget):
         self.device_table.doubleClicked.connect(self._open_device)
         self._build()
         self.show_snapshot(ctx.alarms.snapshot)
-        self.device_model.set_records(device_rows(ctx, {}))
+        self.device_model.set_records(device_table(ctx.collector, {}).rows)  # then from status
         self.device_table.resizeColumnsToContents()
         ctx.bridge.updated.connect(self.on_update)
         ctx.bridge.alarms_changed.connect(self.show_snapshot)
@@ -205,13 +172,9 @@ class OverviewView(QWidget):
                 tile.spark.add(chunk.ts_ns, chunk.values, chunk.quality, update.created_ns)
 
     def on_status(self, status: StationStatus) -> None:
-        """Device states and the station uptime."""
+        """Device states (prepared by the bridge's status worker) and the station uptime."""
         self.links = status.devices
-        rows = device_rows(self.ctx, self.links)
-        self.device_model.update_records(rows)
-        for area, tile in self.areas.items():
-            mine = [r for r in rows if r.area == area]
-            tile.set_devices(len(mine), sum(1 for r in mine if r.state == "online"))
+        self.show_devices(status.device_table)
         if len(self.ctx.registry) != self._known_tags:
             self.sync_tiles()
         started = int(status.collector.get("started_ns") or self.started_ns)
@@ -220,6 +183,20 @@ class OverviewView(QWidget):
             hours = (now_ns() - started) / NS_PER_S / 3600
             uptime.set_value(LiveValue(now_ns(), hours, Quality.GOOD))
             uptime.source.setText(f"station up since {self.ctx.clock.datetime_text(started)}")
+
+    def show_devices(self, table: DeviceTable) -> None:
+        """Apply prepared device rows: rows and area counts only when they changed, else just
+        the "Last seen" ages."""
+        previous, self._devices = self._devices, table
+        model = self.device_model
+        if previous is not None and table.rows == previous.rows:
+            if model.records:
+                last = model.index(len(model.records) - 1, SEEN_COLUMN)
+                model.dataChanged.emit(model.index(0, SEEN_COLUMN), last)
+            return
+        model.update_records(table.rows)
+        for area, tile in self.areas.items():
+            tile.set_devices(*table.area_counts(area))
 
     def show_snapshot(self, snapshot: AlarmSnapshot) -> None:
         """Area roll-up and the alarm symbols on the tiles."""
