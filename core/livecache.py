@@ -50,6 +50,12 @@ class LiveCache:
             stored = list(self._values.items())
         return {tag_id: _live(value) for tag_id, value in stored}
 
+    def timestamps(self) -> dict[int, int]:
+        """Each tag's newest timestamp (no value objects are built: cheap over many tags)."""
+        with self._lock:
+            stored = list(self._values.items())
+        return {tag_id: value[0] for tag_id, value in stored}
+
     def _newest_ts(self, uniq: npt.NDArray[np.int32]) -> npt.NDArray[np.int64]:
         found = map(self._values.get, uniq.tolist())
         return np.array([v[0] if v is not None else -1 for v in found], dtype=np.int64)

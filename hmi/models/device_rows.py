@@ -40,12 +40,12 @@ class DeviceTable:
 
 def _last_seen(collector: Any) -> dict[str, int]:
     """Newest live timestamp per device, over every tag that has a device."""
-    live = collector.pipeline.live.snapshot()
+    stamps = collector.pipeline.live.timestamps()
     seen: dict[str, int] = {}
     for tag in collector.historian.registry:
-        value = live.get(tag.id)
-        if value is not None and tag.device:
-            seen[tag.device] = max(seen.get(tag.device, 0), value.ts_ns)
+        ts_ns = stamps.get(tag.id)
+        if ts_ns is not None and tag.device:
+            seen[tag.device] = max(seen.get(tag.device, 0), ts_ns)
     return seen
 
 

@@ -165,6 +165,7 @@ def test_live_cache_keeps_the_newest_value_per_tag(
         np.testing.assert_array_equal(fresh.ts_ns, batch.ts_ns[expected_mask])
         np.testing.assert_array_equal(fresh.tag_ids, batch.tag_ids[expected_mask])
         assert live.snapshot() == reference
+        assert live.timestamps() == {t: v.ts_ns for t, v in reference.items()}
         assert all(live.get(t) == v for t, v in reference.items())
     assert live.get(99) is None
 

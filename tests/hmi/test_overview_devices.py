@@ -98,6 +98,7 @@ def gui_thread_reads(monkeypatch: pytest.MonkeyPatch, live: LiveCache) -> list[s
 
     spy("snapshot")
     spy("get")
+    spy("timestamps")
     return reads
 
 
