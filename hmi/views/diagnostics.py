@@ -22,7 +22,7 @@ from hmi.context import HmiContext
 from hmi.icons import icon_button
 from hmi.models.records import Column, RecordTableModel, TextFilterProxy
 from hmi.views.log_panel import LogPanel
-from hmi.widgets.tables import make_table
+from hmi.widgets.tables import MainColumnFit, make_table
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +63,8 @@ DRIVER_COLUMNS: list[Column[dict[str, Any]]] = [
     ),
     Column("Last error", lambda d: str(d.get("last_error", ""))),
 ]
+LAST_ERROR = len(DRIVER_COLUMNS) - 1
+"""The driver table's main text column (it keeps a readable share of the table)."""
 
 
 def quarantine_columns(ctx: HmiContext) -> list[Column[dict[str, Any]]]:
@@ -90,7 +92,8 @@ class DiagnosticsView(QWidget):
         counter_proxy.setSourceModel(self.counters)
         self.counter_table = make_table(counter_proxy, "diag_counters", stretch_column=0, fit=True)
         self.drivers: RecordTableModel[dict[str, Any]] = RecordTableModel(DRIVER_COLUMNS)
-        self.driver_table = make_table(self.drivers, "diag_drivers", stretch_column=9, fit=True)
+        self.driver_table = make_table(self.drivers, "diag_drivers", stretch_column=LAST_ERROR)
+        self.driver_fit = MainColumnFit(self.driver_table, LAST_ERROR, follow_data=True)
         self.store_label = QLabel("store —")
         self.spool_label = QLabel("spool —")
         self.spool_label.setWordWrap(True)

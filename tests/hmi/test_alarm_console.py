@@ -11,6 +11,7 @@ from core.alarms.states import AlarmState
 from hmi.context import HmiContext
 from hmi.views.alarms.console import AlarmConsole
 from hmi.views.alarms.dialogs import ShelveDialog, TextDialog
+from hmi.views.alarms.kpi_page import count_step
 from hmi.widgets.alarm_banner import AlarmBanner
 from tests.hmi.conftest import make_unacked
 
@@ -210,3 +211,11 @@ def test_kpi_page_computes_the_eemua_figures(console: AlarmConsole, qtbot: QtBot
     }
     assert {"Average per 10 min", "Time in flood", "Chattering alarms"} <= figures
     assert console.kpis.priority_plot.getPlotItem().listDataItems()
+
+
+@pytest.mark.parametrize(
+    ("largest", "step"),
+    [(0, 1), (1, 1), (5, 1), (6, 2), (10, 2), (11, 5), (25, 5), (26, 10), (240, 50), (251, 100)],
+)
+def test_count_axis_steps_are_whole_numbers(largest: int, step: int) -> None:
+    assert count_step(largest) == step

@@ -17,7 +17,7 @@ from hmi.formatting import value_text
 from hmi.icons import icon_button
 from hmi.models.records import Column, RecordTableModel, TextFilterProxy
 from hmi.widgets.flow_layout import FlowBar
-from hmi.widgets.tables import make_table
+from hmi.widgets.tables import MainColumnFit, make_table
 
 PERIODS_S = (
     ("Last hour", 3600),
@@ -25,6 +25,8 @@ PERIODS_S = (
     ("Last 24 h", 86400),
     ("Last 7 d", 604800),
 )
+COMMENT = 9
+"""The journal's main text column (it keeps a readable share of the table)."""
 
 
 def journal_columns(ctx: HmiContext) -> list[Column[JournalEntry]]:
@@ -52,7 +54,8 @@ class JournalPage(QWidget):
         self.model: RecordTableModel[JournalEntry] = RecordTableModel(journal_columns(ctx))
         self.proxy = TextFilterProxy()
         self.proxy.setSourceModel(self.model)
-        self.table = make_table(self.proxy, "journal", stretch_column=9, sort_column=0)
+        self.table = make_table(self.proxy, "journal", stretch_column=COMMENT, sort_column=0)
+        self.fit = MainColumnFit(self.table, COMMENT)
         self.period = QComboBox()
         for text, seconds in PERIODS_S:
             self.period.addItem(text, seconds)

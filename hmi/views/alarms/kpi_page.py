@@ -26,6 +26,21 @@ PRIORITY_GROUPS = ("low", "medium", "high")
 BAD_ACTORS_SHOWN = 10
 
 
+COUNT_TICKS = 5
+"""At most this many ticks (beyond zero) on a count axis."""
+
+
+def count_step(largest: int) -> int:
+    """A whole-number tick step (1, 2, 5, 10, 20, …) giving at most :data:`COUNT_TICKS` ticks
+    from zero to ``largest``."""
+    magnitude = 1
+    while True:
+        for factor in (1, 2, 5):
+            if factor * magnitude * COUNT_TICKS >= largest:
+                return factor * magnitude
+        magnitude *= 10
+
+
 def _pct(value: float) -> str:
     return f"{value:.1f} %"
 
@@ -181,4 +196,6 @@ class KpiPage(QWidget):
         plot.clear()
         actors = kpis.bad_actors[:BAD_ACTORS_SHOWN]
         plot.hbars([a.alarm for a in actors], [float(a.count) for a in actors])
+        step = count_step(max((a.count for a in actors), default=1))
+        plot.getAxis("bottom").setTickSpacing(step, step)  # counts: whole-number ticks only
         plot.setToolTip("\n".join(f"{a.alarm}: {a.count}" for a in actors))

@@ -11,7 +11,6 @@ from PySide6.QtCore import QLocale, QSize, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
-    QHeaderView,
     QLineEdit,
     QPushButton,
     QSplitter,
@@ -32,6 +31,7 @@ from hmi.models.alarm_table import COLUMNS, AlarmFilterProxy, AlarmTableModel
 from hmi.theme import PRIORITY_NUMBERS
 from hmi.views.alarms.details import AlarmDetails
 from hmi.widgets.flow_layout import FlowBar, wrapped_height
+from hmi.widgets.tables import MainColumnFit
 
 KIND_STATES = {
     "active": ACTIVE_STATES,
@@ -45,6 +45,8 @@ STATE_FILTERS: tuple[tuple[str, frozenset[AlarmState]], ...] = (
     ("Returned to normal", frozenset({AlarmState.RTN_UNACK})),
 )
 AREA_COLUMN = COLUMNS.index("Area")
+DESCRIPTION_COLUMN = COLUMNS.index("Description")
+"""The operator's main column: it keeps a readable share of the table."""
 SEARCH_MIN_WIDTH = 200
 """The search field never gets narrower (it takes the rest of its row of the filter bar)."""
 SINCE_FILTERS = (("Any time", 0), ("Last hour", 3600), ("Last 8 h", 8 * 3600), ("Last 24 h", 86400))
@@ -85,13 +87,12 @@ class AlarmListPage(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.setAlternatingRowColors(True)
         self.table.verticalHeader().setVisible(False)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
+        self.table.setWordWrap(False)
         self.table.setIconSize(QSize(20, 20))
         if ctx.touch:  # the description needs the room more than today's date and the area
             self.table.setItemDelegateForColumn(1, TodayTimeDelegate(ctx.clock, self.table))
             self.table.setColumnHidden(AREA_COLUMN, True)  # in the details, filter and banner
+        self.fit = MainColumnFit(self.table, DESCRIPTION_COLUMN)
         self.details = AlarmDetails(ctx.clock)
         self.priority_buttons: dict[str, QToolButton] = {}
         self.buttons: dict[str, QPushButton] = {}

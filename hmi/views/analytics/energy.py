@@ -45,7 +45,7 @@ from hmi.views.analytics.energy_rows import (
 )
 from hmi.views.analytics.nav import register_analytics_icons
 from hmi.widgets.flow_layout import FlowBar, labelled, wrapped_height
-from hmi.widgets.tables import make_table
+from hmi.widgets.tables import MainColumnFit, make_table
 
 log = logging.getLogger(__name__)
 
@@ -118,6 +118,7 @@ class EnergyView(QWidget):
         self.proxy = TextFilterProxy()
         self.proxy.setSourceModel(self.model)
         self.table = make_table(self.proxy, "energy_table", stretch_column=8, sort_column=3)
+        self.fit = MainColumnFit(self.table, 8)  # the factor source keeps a readable share
         self.period_chart = AnalyticsPlot(ctx.palette, name="energy_periods")
         self.total_chart = AnalyticsPlot(ctx.palette, name="energy_totals")
         self.caption = QLabel("")
@@ -227,7 +228,6 @@ class EnergyView(QWidget):
         if self.report is None:
             return
         self.model.set_records(rows_for(self.report, self.level.currentText()))
-        self.table.resizeColumnsToContents()
         self.draw()
 
     # -- charts ---------------------------------------------------------------------------------

@@ -38,11 +38,13 @@ from hmi.views.analytics.model_actions import (
 )
 from hmi.views.analytics.nav import register_analytics_icons
 from hmi.widgets.flow_layout import FlowBar, wrapped_height
-from hmi.widgets.tables import make_table
+from hmi.widgets.tables import MainColumnFit, make_table
 
 log = logging.getLogger(__name__)
 
 SHOWN_METRICS = ("mase", "smape")
+OTHER_METRICS = 9
+"""The version list's main text column (it keeps a readable share of the table)."""
 NO_KEY_TEXT = (
     "No model key is configured, so the registry's sealed models cannot be opened. Set the "
     f"environment variable {MODEL_KEY_ENV} (32 random bytes, base64) or store the key in the "
@@ -129,8 +131,13 @@ class ModelCenterView(QWidget):
         self.proxy = TextFilterProxy()
         self.proxy.setSourceModel(self.model)
         self.table = make_table(
-            self.proxy, "model_versions", stretch_column=9, sort_column=2, descending=False
+            self.proxy,
+            "model_versions",
+            stretch_column=OTHER_METRICS,
+            sort_column=2,
+            descending=False,
         )
+        self.fit = MainColumnFit(self.table, OTHER_METRICS)
         self.table.setSelectionMode(self.table.SelectionMode.ExtendedSelection)
         self.refresh_button = icon_button("refresh", "Refresh")
         self.promote_button = icon_button("promote", "Promote")
@@ -197,7 +204,6 @@ class ModelCenterView(QWidget):
         self.listing = found
         self.model.columns = model_columns(self.ctx, found.key_id)
         self.model.update_records(found.versions)
-        self.table.resizeColumnsToContents()
         self.key_message.setText(f"Models are sealed with key {found.key_id}.")
         set_property(self.key_message, "result", "")
         self._set_actions(True)
@@ -209,7 +215,6 @@ class ModelCenterView(QWidget):
         if isinstance(error, ModelKeyError):
             self.listing = None
             self.model.set_records([])
-            self.table.resizeColumnsToContents()  # the headers whole, not the style's 48 px
             self.key_message.setText(NO_KEY_TEXT)
             set_property(self.key_message, "result", "refused")
             self.task.say(str(error))

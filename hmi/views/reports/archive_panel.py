@@ -30,7 +30,7 @@ from hmi.views.reports.files import (
     load_archive,
     verify_file,
 )
-from hmi.widgets.tables import make_table
+from hmi.widgets.tables import make_table, scaled_width, set_column_widths, widen_to_headers
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +39,7 @@ OpenPath = Callable[[QWidget], Path | None]
 COLUMN_WIDTHS = (50, 150, 70, 270, 110, 160, 100, 200, 150)
 """Widths before the first rows arrive (then the columns fit their contents)."""
 MAX_COLUMN_WIDTH = 280
+"""The widest a column fitted to its contents gets, at the desk's type."""
 
 
 class ArchivePanel(QWidget):
@@ -66,8 +67,7 @@ class ArchivePanel(QWidget):
         self.proxy = TextFilterProxy()
         self.proxy.setSourceModel(self.model)
         self.table = make_table(self.proxy, "report_archive", sort_column=0)
-        for column, width in enumerate(COLUMN_WIDTHS):
-            self.table.setColumnWidth(column, width)
+        set_column_widths(self.table, COLUMN_WIDTHS)
         self.search = QLineEdit()
         self.search.setObjectName("archive_search")
         self.search.setPlaceholderText("filter the archive…")
@@ -148,11 +148,13 @@ class ArchivePanel(QWidget):
         self.loaded.emit()
 
     def _fit_columns(self) -> None:
-        """Size the columns to what they show (long signature lists are capped)."""
+        """Size the columns to what they show (long signature lists are capped, at a width
+        that grows with the type), never narrower than their header text."""
+        cap = scaled_width(self.table, MAX_COLUMN_WIDTH)
         for column in range(self.model.columnCount() - 1):
             self.table.resizeColumnToContents(column)
-            width = min(self.table.columnWidth(column), MAX_COLUMN_WIDTH)
-            self.table.setColumnWidth(column, width)
+            self.table.setColumnWidth(column, min(self.table.columnWidth(column), cap))
+        widen_to_headers(self.table)
 
     def clear(self) -> None:
         """Show nothing (nobody logged on)."""

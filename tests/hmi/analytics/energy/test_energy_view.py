@@ -1,40 +1,71 @@
-"""The Energy & CO2e view on a running plant: the simulated SDM630 meter (a counter and power
-tags) polled over Modbus, over a closed window; figures, groups, charts and the CSV are the
-core's."""
+"""The Energy & CO2e view on a running plant (the simulated SDM630 meter polled over Modbus):
+over a closed window of meter data written through the collector's pipeline at a fixed past
+time, the figures, groups, charts and the CSV are the core's. (The live meter's first seconds
+need not hold a measurable kWh: its float32 counter moves in 0.008 kWh steps, and a quiet hour
+of the simulated plant draws a fraction of that in a few seconds.)"""
 
 from __future__ import annotations
 
 import csv
 import io
+import threading
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
+import numpy as np
 import pytest
 from pytestqt.qtbot import QtBot
 
 from core.analytics.energy import EnergyService
 from core.analytics.energy.export import CSV_COLUMNS, csv_rows
 from core.cli.output import write_csv
-from core.model import NS_PER_S, now_ns
+from core.model import NS_PER_S, Quality, SampleBatch, now_ns
 from hmi.context import HmiContext
 from hmi.views.analytics.common import preset_window
 from hmi.views.analytics.energy import EnergyView, number
 from hmi.views.analytics.energy_rows import period_tick, rows_for, top_rows
 
-DATA_S = 6
+BERLIN = ZoneInfo("Europe/Berlin")
+DATA_START_NS = int(datetime(2025, 11, 18, 8, 0, tzinfo=BERLIN).timestamp()) * NS_PER_S
+"""The written meter data: three plant-time hours from 08:00 on a past Tuesday."""
+DATA_HOURS = 3
+STEP_S = 5
+KW = 12.0
+"""The written meter's mean load (the counter rises at exactly this rate)."""
+COUNTER_START_KWH = 40_000.0
+WINDOW = (DATA_START_NS + 900 * NS_PER_S, DATA_START_NS + (3 * 3600 - 900) * NS_PER_S)
+"""08:15 to 10:45: one whole hour and two clipped ones."""
 
 
-def stored_span_s(ctx: HmiContext) -> float:
-    """Seconds of stored meter power samples."""
-    series = ctx.historian.raw("meter1/total_power", 0, now_ns())
-    return 0.0 if len(series) < 2 else (series.ts_ns[-1] - series.ts_ns[0]) / NS_PER_S
+def write_meter_data(ctx: HmiContext) -> None:
+    """Counter and power samples of meter1 over the data hours, through the collector's
+    pipeline (as replayed history), durable when this returns."""
+    collector = ctx.collector
+    registry = collector.historian.registry
+    ids = [registry.resolve(f"meter1/{name}") for name in ("import_kwh", "total_power")]
+    assert None not in ids
+    t_s = np.arange(0, DATA_HOURS * 3600 + 1, STEP_S, dtype=np.int64)
+    counter = COUNTER_START_KWH + KW * t_s / 3600.0
+    power_w = KW * 1000.0 * (1.0 + 0.1 * np.sin(2 * np.pi * t_s / 600.0))
+    n = t_s.size
+    batch = SampleBatch.from_columns(
+        np.repeat(np.array(ids, dtype=np.int64), n),
+        np.tile(DATA_START_NS + t_s * NS_PER_S, 2),
+        np.concatenate([counter, power_w]),
+        np.full(2 * n, int(Quality.GOOD)),
+        historical=True,
+    )
+    done = threading.Event()
+    collector.pipeline.process(None, batch, "energy-test", now_ns(), done.set)
+    assert done.wait(30), "the writer did not confirm the meter data"
 
 
 @pytest.fixture
-def window(ctx: HmiContext, qtbot: QtBot) -> tuple[int, int]:
-    """A closed window of whole seconds (the picker's resolution) over stored meter data."""
-    qtbot.waitUntil(lambda: stored_span_s(ctx) >= DATA_S + 2, timeout=30_000)
-    first = int(ctx.historian.raw("meter1/total_power", 0, now_ns()).ts_ns[0])
-    return first // NS_PER_S * NS_PER_S, (now_ns() // NS_PER_S - 2) * NS_PER_S
+def window(ctx: HmiContext) -> tuple[int, int]:
+    """A closed window of whole seconds (the picker's resolution) over written meter data."""
+    write_meter_data(ctx)
+    return WINDOW
 
 
 def energy_view(ctx: HmiContext, qtbot: QtBot) -> EnergyView:
@@ -61,7 +92,7 @@ def test_figures_groups_and_charts_match_the_core(
     shown = {r.name: r for r in view.model.records}
     meter = next(m for m in expected.meters if m.device == "meter1")
     row = shown["meter1"]
-    assert row.kwh == meter.kwh and row.kwh is not None and row.kwh > 0
+    assert row.kwh == meter.kwh == pytest.approx(KW * (WINDOW[1] - WINDOW[0]) / 3600 / NS_PER_S)
     assert row.co2e_kg == meter.co2e_kg and row.co2e_kg is not None and row.co2e_kg > 0
     assert row.factor == meter.factor and row.factor_source == meter.factor_source
     assert "DE" in row.factor_source and row.area == "utilities" and row.site == "Works"
@@ -114,14 +145,22 @@ def test_export_csv_equals_the_core_rows(
 
 
 @pytest.mark.parametrize(
-    ("preset", "hours"),
-    [("yesterday", (23, 24, 25)), ("last 24 h", (24,)), ("last 7 days", (168,))],
+    ("now", "yesterday_hours"),
+    [
+        (datetime(2026, 3, 30, 10, 0, tzinfo=BERLIN), 23),  # the day after the spring change
+        (datetime(2026, 10, 26, 0, 30, tzinfo=BERLIN), 25),  # just after the autumn change
+        (datetime(2026, 11, 23, 19, 2, tzinfo=BERLIN), 24),
+    ],
 )
-def test_preset_windows_in_plant_time(ctx: HmiContext, preset: str, hours: tuple[int, ...]) -> None:
-    start, end = preset_window(preset, ctx.clock.zone, now_ns())
-    assert (end - start) / (3600 * NS_PER_S) in hours
-    if preset == "yesterday":
-        assert ctx.clock.local(start).hour == 0 and ctx.clock.local(end).hour == 0
+def test_preset_windows_in_plant_time(ctx: HmiContext, now: datetime, yesterday_hours: int) -> None:
+    at = int(now.timestamp()) * NS_PER_S
+    hour = 3600 * NS_PER_S
+    start, end = preset_window("yesterday", ctx.clock.zone, at)
+    assert (end - start) / hour == yesterday_hours
+    assert ctx.clock.local(start).hour == 0 and ctx.clock.local(end).hour == 0
+    assert ctx.clock.local(end).date() == now.date()
+    for preset, hours in (("last 24 h", 24), ("last 7 days", 168)):
+        assert preset_window(preset, ctx.clock.zone, at) == (at - hours * hour, at)
 
 
 @pytest.mark.parametrize(
