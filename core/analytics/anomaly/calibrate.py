@@ -14,7 +14,8 @@ anomaly raises one alert at its onset instead of an alarm flood.
 least as strong (``weight * log10(1 + count)``, counts fading with a half-life in samples): the
 first alert of its size in a stream keeps its full score, the tenth of that size in a chattering
 stream (a pump's start-ups, a noisy utilisation signal) is damped, as ISA-18.2 asks of nuisance
-alarms.
+alarms. Counts may be kept per cause (the statistic that raised the alert), so a stream whose
+steps chatter still raises its first level shift at full strength.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import math
 
 import numpy as np
 
+from core.analytics.anomaly.base import IntArray
 from core.analytics.anomaly.rolling import FloatArray, RollingMax
 
 log = logging.getLogger(__name__)
@@ -92,11 +94,11 @@ class TailCalibrator:
 
 class AlertFrequency:
     """Discount of each alert gain by the (fading) count of the stream's earlier alerts at least
-    as strong: ``max(gain - weight * log10(1 + count), 0)``.
+    as strong and of the same cause: ``max(gain - weight * log10(1 + count), 0)``.
 
     Gains up to ``floor`` are not alerts (left as they are, not counted). Earlier alerts are kept
-    in a histogram over ``[0, cap]`` with ``resolution`` wide bins, so memory stays bounded; each
-    count halves every ``halflife`` samples.
+    in one histogram per cause over ``[0, cap]`` with ``resolution`` wide bins, so memory stays
+    bounded; each count halves every ``halflife`` samples.
     """
 
     def __init__(
@@ -106,30 +108,45 @@ class AlertFrequency:
         cap: float = 8.0,
         floor: float = 0.05,
         resolution: float = 0.01,
+        causes: int = 1,
     ) -> None:
-        if weight < 0 or halflife <= 0 or cap <= 0 or floor < 0 or resolution <= 0:
+        if weight < 0 or halflife <= 0 or cap <= 0 or floor < 0 or resolution <= 0 or causes < 1:
             raise ValueError("bad alert frequency settings")
         self.weight = weight
         self.floor = floor
         self.resolution = resolution
         self._decay = math.log(2.0) / halflife
-        self._counts = np.zeros(math.ceil(cap / resolution) + 1)
+        self._counts = np.zeros((causes, math.ceil(cap / resolution) + 1))
         self._clock = 0
         self._last_alert = 0
 
-    def push(self, gain: FloatArray) -> FloatArray:
-        """Discounted gains, then remember the alerts among ``gain``."""
+    def push(self, gain: FloatArray, cause: IntArray | None = None) -> FloatArray:
+        """Discounted gains, then remember the alerts among ``gain``; ``cause`` (aligned with
+        ``gain``, each in ``[0, causes)``; all 0 when None) says whose earlier alerts count."""
         out = np.array(gain, dtype=np.float64)
+        causes = self._causes(out, cause)
         for i in np.flatnonzero(out > self.floor).tolist():
             now = self._clock + i
             self._counts *= math.exp(-self._decay * (now - self._last_alert))
             self._last_alert = now
-            level = min(int(out[i] / self.resolution), self._counts.size - 1)
-            stronger = float(self._counts[level:].sum())
-            self._counts[level] += 1.0
+            counts = self._counts[int(causes[i])]
+            level = min(int(out[i] / self.resolution), counts.size - 1)
+            stronger = float(counts[level:].sum())
+            counts[level] += 1.0
             out[i] = max(out[i] - self.weight * math.log10(1.0 + stronger), 0.0)
         self._clock += out.size
         return out
+
+    def _causes(self, gain: FloatArray, cause: IntArray | None) -> IntArray:
+        if cause is None:
+            return np.zeros(gain.size, dtype=np.int64)
+        causes = np.asarray(cause, dtype=np.int64)
+        known = self._counts.shape[0]
+        if causes.shape != gain.shape or (
+            causes.size and not 0 <= causes.min() <= causes.max() < known
+        ):
+            raise ValueError(f"causes must be aligned with the gains and in [0, {known})")
+        return causes
 
 
 class NoveltyShaper:
@@ -150,10 +167,11 @@ class NoveltyShaper:
         self._recent = RollingMax(horizon)
         self._frequency = frequency
 
-    def push(self, surprise: FloatArray) -> FloatArray:
-        """Scores in [0, 1] for a batch of surprises, then remember them."""
+    def push(self, surprise: FloatArray, cause: IntArray | None = None) -> FloatArray:
+        """Scores in [0, 1] for a batch of surprises, then remember them; ``cause`` (which
+        statistic raised each surprise) is handed to ``frequency``."""
         capped = np.minimum(np.maximum(surprise, 0.0), self.cap)
         gain = np.maximum(capped - self._recent.push_preceding_max(capped), 0.0)
         if self._frequency is not None:
-            gain = self._frequency.push(gain)
+            gain = self._frequency.push(gain, cause)
         return np.asarray(1.0 - np.exp(-gain / self.tau), dtype=np.float64)

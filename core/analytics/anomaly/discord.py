@@ -152,9 +152,10 @@ def _nearest(
 
 class DiscordDetector(DetectorBase):
     """Shape anomalies of one stream: the window discord, calibrated per stream and shaped into
-    alerts like the ensemble's. Not a member of the default ensemble (on the NAB files it did
-    not improve the leave-one-file-out score); meant for cyclic signals whose anomalies change
-    the shape of a cycle rather than its level."""
+    alerts like the ensemble's; an ``[[anomaly]]`` rule picks it with ``detector = "discord"``.
+    Not a member of the ensemble (as one it changed neither the NAB nor the injected-fault
+    scores: its surprise is rarely the largest); meant for cyclic signals whose anomalies change
+    the shape of a cycle rather than its level, which the ensemble cannot tell from normal."""
 
     def __init__(self, settings: DiscordSettings | None = None) -> None:
         super().__init__()

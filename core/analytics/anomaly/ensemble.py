@@ -10,11 +10,9 @@ calibrated against the stream's own history into a surprise (``-log10`` probabil
 
 plus the run-length surprise of a stuck sensor. The largest surprise becomes the score through
 the novelty shaper: one alert at the onset of an anomaly, not an alarm flood; alerts of a size
-the stream has often raised before are discounted (:class:`.AlertFrequency`). Optionally a share
-of the second-largest surprise is added (:func:`corroborated`: an anomaly two statistics agree
-on outranks one that only a single statistic sees); that trades precision for recall (on the
-NAB files and on injected faults: better reward-low-FN, worse reward-low-FP, standard within
-noise), so it is off by default.
+the stream has often raised before from the same statistic are discounted
+(:class:`.AlertFrequency` with one cause per statistic: steps that chatter do not damp the first
+level shift).
 """
 
 from __future__ import annotations
@@ -34,6 +32,9 @@ from core.analytics.anomaly.seasonal import ResidualModel, ResidualSettings
 
 log = logging.getLogger(__name__)
 
+STATISTICS = 5
+"""Rows of :meth:`EnsembleDetector.surprises`: level, difference, CUSUM, volatility, flatline."""
+
 
 @dataclass(frozen=True)
 class EnsembleSettings:
@@ -45,26 +46,11 @@ class EnsembleSettings:
     volatility_short: int = 16
     alert_horizon: int = 200
     surprise_cap: float = 8.0
-    frequency_weight: float = 0.5
-    """Discount per decade of earlier alerts at least as strong (0 disables it)."""
+    frequency_weight: float = 1.0
+    """Discount per decade of earlier alerts of the same statistic at least as strong (0 disables
+    it)."""
     frequency_halflife: float = 20_000.0
     """Samples after which an earlier alert counts half."""
-    corroboration: float = 0.0
-    """Share of the second-largest surprise added to the largest (0: the largest alone; 0.4
-    favours recall)."""
-
-    def __post_init__(self) -> None:
-        if not 0.0 <= self.corroboration <= 1.0:
-            raise ValueError(f"corroboration {self.corroboration} is not in [0, 1]")
-
-
-def corroborated(surprises: FloatArray, weight: float) -> FloatArray:
-    """Per column of ``surprises`` (statistics x samples): the largest plus ``weight`` times the
-    second largest; the largest alone when there is a single statistic or ``weight`` is 0."""
-    if surprises.shape[0] < 2 or weight == 0.0:
-        return np.asarray(surprises.max(axis=0), dtype=np.float64)
-    top_two = np.partition(surprises, surprises.shape[0] - 2, axis=0)[-2:]
-    return np.asarray(top_two[1] + weight * top_two[0], dtype=np.float64)
 
 
 class EnsembleDetector(DetectorBase):
@@ -78,7 +64,9 @@ class EnsembleDetector(DetectorBase):
         self._volatility = VolatilityTracker(s.volatility_short, s.residual.window)
         self._flatline = FlatlineTracker(s.residual.window)
         self._tails = [TailCalibrator() for _ in range(4)]
-        frequency = AlertFrequency(s.frequency_weight, s.frequency_halflife, cap=s.surprise_cap)
+        frequency = AlertFrequency(
+            s.frequency_weight, s.frequency_halflife, cap=s.surprise_cap, causes=STATISTICS
+        )
         self._shaper = NoveltyShaper(s.alert_horizon, cap=s.surprise_cap, frequency=frequency)
 
     def fresh(self) -> Self:
@@ -86,8 +74,8 @@ class EnsembleDetector(DetectorBase):
         return type(self)(self.settings)
 
     def _update_usable(self, ts: IntArray, values: FloatArray) -> FloatArray:
-        combined = corroborated(self.surprises(ts, values), self.settings.corroboration)
-        return self._shaper.push(combined)
+        surprises = self.surprises(ts, values)
+        return self._shaper.push(surprises.max(axis=0), cause=np.argmax(surprises, axis=0))
 
     def surprises(self, ts: IntArray, values: FloatArray) -> FloatArray:
         """Per-component surprises, shape (5, n): level, difference, CUSUM, volatility, flatline.

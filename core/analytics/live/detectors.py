@@ -14,7 +14,7 @@ import numpy.typing as npt
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
-DetectorName = Literal["ensemble", "seasonal", "ewma_cusum"]
+DetectorName = Literal["ensemble", "seasonal", "ewma_cusum", "discord"]
 
 
 class StreamDetector(Protocol):
@@ -27,7 +27,8 @@ class StreamDetector(Protocol):
 
 def make_detector(name: DetectorName) -> StreamDetector:
     """A fresh detector: ``ensemble`` (spikes, shifts, drift, stuck, noise), ``seasonal``
-    (seasonal residual, robust z) or ``ewma_cusum`` (level shifts and drift)."""
+    (seasonal residual, robust z), ``ewma_cusum`` (level shifts and drift) or ``discord`` (a
+    changed cycle shape)."""
     if name == "ensemble":
         from core.analytics.anomaly.ensemble import EnsembleDetector
 
@@ -40,4 +41,8 @@ def make_detector(name: DetectorName) -> StreamDetector:
         from core.analytics.anomaly.change import EwmaCusumDetector
 
         return EwmaCusumDetector()
+    if name == "discord":
+        from core.analytics.anomaly.discord import DiscordDetector
+
+        return DiscordDetector()
     raise ValueError(f"unknown detector {name!r}")

@@ -4,7 +4,7 @@ Example::
 
     [[anomaly]]
     tags = ["meter1/*", "boiler/temperature"]   # names or glob patterns (fnmatch)
-    detector = "ensemble"                        # ensemble | seasonal | ewma_cusum
+    detector = "ensemble"                        # ensemble | seasonal | ewma_cusum | discord
     threshold = 0.5                              # a score >= threshold starts an anomaly
     min_duration_s = 0                           # how long it must last before an event opens
     cooldown_s = 60                              # back to normal this long before it closes
@@ -69,6 +69,7 @@ class AnomalyRule(BaseModel):
     tags: list[TagPattern] = Field(min_length=1)
     """Tag names or fnmatch patterns (``meter1/*``); the first rule matching a tag wins."""
     detector: DetectorName = "ensemble"
+    """``discord`` suits cyclic machines whose faults change the shape of a cycle, not its level."""
     threshold: float = Field(default=0.5, gt=0.0, le=1.0)
     """A score at or above it starts an anomaly (pure noise stays below about 0.35)."""
     min_duration_s: float = Field(default=0.0, ge=0.0, le=86_400.0)

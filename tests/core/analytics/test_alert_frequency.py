@@ -1,5 +1,5 @@
-"""Alert-frequency discount: a stream's first alert of a size keeps its score, repeats fade,
-the memory fades with its half-life, and batching never changes the result."""
+"""Alert-frequency discount: a stream's first alert of a size keeps its score, repeats of the
+same cause fade, the memory fades with its half-life, and batching never changes the result."""
 
 from __future__ import annotations
 
@@ -58,13 +58,43 @@ def test_counts_fade_with_the_half_life() -> None:
 )
 def test_batch_split_never_changes_the_discount(gains: list[float], sizes: list[int]) -> None:
     values = np.array(gains)
-    frequency, parts, start = AlertFrequency(halflife=50.0), [], 0
+    cause = np.arange(values.size, dtype=np.int64) % 3
+    frequency, parts, start = AlertFrequency(halflife=50.0, causes=3), [], 0
     for size in [*sizes, values.size]:
-        parts.append(frequency.push(values[start : start + size]))
+        part = slice(start, start + size)
+        parts.append(frequency.push(values[part], cause[part]))
         start += size
-    whole = AlertFrequency(halflife=50.0).push(values)
+    whole = AlertFrequency(halflife=50.0, causes=3).push(values, cause)
     np.testing.assert_allclose(np.concatenate(parts), whole, atol=1e-12)
     assert np.all((whole >= 0.0) & (whole <= values))
+
+
+def test_alerts_of_another_cause_do_not_count() -> None:
+    chatter = _pulses(2.0, 20, 50)
+    own = AlertFrequency(weight=1.0, halflife=1e12, causes=2)
+    own.push(chatter, np.zeros(chatter.size, dtype=np.int64))
+    other = AlertFrequency(weight=1.0, halflife=1e12, causes=2)
+    other.push(chatter, np.ones(chatter.size, dtype=np.int64))
+    first = np.array([2.0])
+    assert other.push(first, np.array([0]))[0] == pytest.approx(2.0)
+    assert own.push(first, np.array([0]))[0] == pytest.approx(2.0 - np.log10(21.0), abs=1e-3)
+
+
+@pytest.mark.parametrize("cause", [[0, 2], [0], [-1, 0]])
+def test_causes_must_be_aligned_and_known(cause: list[int]) -> None:
+    with pytest.raises(ValueError, match="causes"):
+        AlertFrequency(causes=2).push(np.array([1.0, 1.0]), np.array(cause, dtype=np.int64))
+
+
+def test_shaper_hands_the_cause_to_the_frequency() -> None:
+    surprises = np.concatenate([_pulses(6.0, 30, 300), [6.0] + [0.0] * 299])
+    cause = np.zeros(surprises.size, dtype=np.int64)
+    cause[-300] = 1
+    shared = NoveltyShaper(200, frequency=AlertFrequency(weight=1.0)).push(surprises)
+    apart = NoveltyShaper(200, frequency=AlertFrequency(weight=1.0, causes=2))
+    scores = apart.push(surprises, cause)
+    assert scores[-300] == pytest.approx(NoveltyShaper(200).push(surprises)[-300])
+    assert shared[-300] < scores[-300] - 0.05
 
 
 def test_shaper_with_frequency_damps_a_chattering_stream() -> None:

@@ -13,24 +13,14 @@ from core.analytics.anomaly import (
     DetectorBase,
     DiscordDetector,
     EnsembleDetector,
-    EnsembleSettings,
     EwmaCusumDetector,
     FlatlineTracker,
     SeasonalRobustDetector,
 )
 from tests.core.analytics.synthetic import DAY, START_NS, STEP_NS
 
-
-class CorroboratingEnsemble(EnsembleDetector):
-    """The ensemble with its opt-in corroboration (second-largest surprise counts 0.4)."""
-
-    def __init__(self, settings: EnsembleSettings | None = None) -> None:
-        super().__init__(settings or EnsembleSettings(corroboration=0.4))
-
-
 DETECTORS = [
     EnsembleDetector,
-    CorroboratingEnsemble,
     SeasonalRobustDetector,
     EwmaCusumDetector,
     DiscordDetector,

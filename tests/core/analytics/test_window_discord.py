@@ -6,7 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from core.analytics.anomaly import DiscordDetector, DiscordSettings, WindowDiscord
+from core.analytics.anomaly import DiscordDetector, DiscordSettings, EnsembleDetector, WindowDiscord
+from core.analytics.live import parse_anomaly_sections
 
 STEP_NS = 60 * 1_000_000_000
 PERIOD = 40
@@ -58,3 +59,21 @@ def test_constant_signal_has_no_shape() -> None:
 def test_bad_settings_are_refused() -> None:
     with pytest.raises(ValueError, match="discord"):
         WindowDiscord(DiscordSettings(window=30, points=16))
+
+
+def _margin(scores: np.ndarray) -> float:
+    """The fault's peak score over the highest score of the normal stretch before it."""
+    return float(scores[FAULT_AT : FAULT_AT + 2 * PERIOD].max() / scores[1000:FAULT_AT].max())
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_discord_rule_sees_the_shape_fault_the_ensemble_cannot_tell_from_normal(
+    seed: int,
+) -> None:
+    """Why ``detector = "discord"`` is offered: level statistics miss a changed cycle shape."""
+    ts, values = _pump(seed)
+    (rule,) = parse_anomaly_sections([{"tags": ["pump/*"], "detector": "discord"}], "plant.toml")
+    discord = rule.make_detector().update(ts, values)
+    ensemble = EnsembleDetector().score_series(ts, values)
+    assert _margin(discord) > 2.5
+    assert _margin(ensemble) < 1.5

@@ -143,7 +143,7 @@ def test_migration_0007_creates_exactly_the_table(
     try:
         database.upgrade(engine, "0006")
         assert "anomaly_events" not in sa.inspect(engine).get_table_names()
-        database.upgrade(engine)
+        database.upgrade(engine, "0007")
         assert database.current_revision(engine) == "0007"
         assert _schema_diff(engine) == []
         _downgrade(engine, "0006")

@@ -8,7 +8,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.analytics.anomaly import EnsembleDetector, EwmaCusumDetector, SeasonalRobustDetector
+from core.analytics.anomaly import (
+    DiscordDetector,
+    EnsembleDetector,
+    EwmaCusumDetector,
+    SeasonalRobustDetector,
+)
 from core.analytics.live import AnomalyRule, parse_anomaly_sections, rule_for, score_tag_name
 from core.config import ConfigError
 
@@ -21,6 +26,7 @@ def test_defaults_and_detectors() -> None:
             {"tags": ["meter1/*"]},
             {"tags": ["a/b"], "detector": "seasonal"},
             {"tags": ["c/d"], "detector": "ewma_cusum"},
+            {"tags": ["e/f"], "detector": "discord"},
         ],
         FILE,
     )
@@ -32,7 +38,7 @@ def test_defaults_and_detectors() -> None:
         True,
     )
     kinds = [type(rule.make_detector()) for rule in rules]
-    assert kinds == [EnsembleDetector, SeasonalRobustDetector, EwmaCusumDetector]
+    assert kinds == [EnsembleDetector, SeasonalRobustDetector, EwmaCusumDetector, DiscordDetector]
 
 
 @pytest.mark.parametrize(
