@@ -2,7 +2,7 @@
 plant (simulator in-process, store and settings in a temporary directory), let data flow, and
 save a PNG of every view: the first-run dialog (create the administrator, then the first
 operator), users, audit, overview, trends, alarms, devices with a faceplate, diagnostics,
-maintenance, the dark theme and touch mode (overview, trends, the setpoint keypad).
+maintenance, the dark theme and touch mode (overview, trends, alarms, the setpoint keypad).
 
 ``make screenshots`` runs it under Xvfb. Look at every picture before calling a view done.
 """
@@ -100,6 +100,7 @@ class Photographer:
             self._touch,
             lambda: self._snap("touch-overview"),
             lambda: self._view("trends", "touch-trends"),
+            lambda: self._view("alarms", "touch-alarms"),
             self._touch_write,
             lambda: self._snap_dialog("touch-setpoint-keypad"),
         ]
