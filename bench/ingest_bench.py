@@ -2,6 +2,10 @@
 
 (a) SQLite: our pipeline + writer vs plain ``sqlite3.executemany`` into the same schema.
 (b) PostgreSQL: our pipeline + writer vs plain psycopg ``COPY`` into the same schema.
+``--flush``: the cost of one writer transaction (sort + dedupe + raw rows + both rollups + latest,
+:meth:`SampleBackend.write` on SQLite) per batch shape, on a store already holding 40 h of
+history per tag (so each tag's newest raw and rollup rows sit on pages of their own, as in a
+plant that has run for a while). CPU of the writing thread and wall time, median per flush.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ import argparse
 import sqlite3
 import tempfile
 import threading
+import time
 import uuid
 from pathlib import Path
 
@@ -22,6 +27,8 @@ from core.counters import Counters
 from core.ingest import IngestPipeline
 from core.model import NS_PER_S, SampleBatch
 from core.store import database
+from core.store.backend import SampleBackend
+from core.store.batchops import sort_dedupe
 from core.store.historian import Historian
 
 T0 = 1_767_225_600 * NS_PER_S
@@ -136,6 +143,56 @@ def drop_database(name: str) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+FLUSH_SHAPES = [(1_000, 1_000, 0.1, 60), (20_000, 3_600, 1.0, 15), (100_000, 3_600, 5.0, 6)]
+"""(rows per flush, tags, seconds of data per flush, flushes measured): an OPC-UA poll of
+1,000 items; Tasmota plugs at the writer's 20,000-row and 100,000-row batch sizes."""
+HISTORY_STEPS = 240
+"""History rows per tag written first, one every 10 minutes (40 h)."""
+
+
+def flush_batches(rows: int, tags: int, span_s: float, count: int) -> list[SampleBatch]:
+    """``count`` consecutive flushes of ``rows`` rows (time-major), each ``span_s`` of data."""
+    per_tag = max(1, rows // tags)
+    step = int(span_s * NS_PER_S) // per_tag
+    rng = np.random.default_rng(3)
+    tag_ids = np.tile(np.arange(1, tags + 1, dtype=np.int32), per_tag)
+    offsets = np.repeat(np.arange(per_tag, dtype=np.int64), tags) * step
+    return [
+        SampleBatch(
+            tag_ids,
+            T0 + k * per_tag * step + offsets,
+            rng.normal(50, 5, len(tag_ids)),
+            np.zeros(len(tag_ids), dtype=np.uint8),
+        )
+        for k in range(count)
+    ]
+
+
+def flush_cost(workdir: Path, rows: int, tags: int, span_s: float, count: int) -> Row:
+    """Median CPU per flush of one batch shape; wall time in the unit column."""
+    url = database.resolve_url(f"sqlite:///flush-{rows}.db", workdir)
+    engine = database.make_engine(url)
+    database.upgrade(engine)
+    backend = SampleBackend(engine)
+    history = flush_batches(tags * HISTORY_STEPS, tags, HISTORY_STEPS * 600.0, 1)[0]
+    history.ts_ns -= HISTORY_STEPS * 600 * NS_PER_S
+    backend.write(sort_dedupe(history)[0])
+    cpu, wall = [], []
+    for k, batch in enumerate(flush_batches(rows, tags, span_s, count + 2)):
+        started, cpu0 = time.perf_counter(), time.thread_time()
+        backend.write(sort_dedupe(batch)[0])
+        if k >= 2:  # the first two warm the caches
+            cpu.append(time.thread_time() - cpu0)
+            wall.append(time.perf_counter() - started)
+    backend.close()
+    engine.dispose()
+    return Row(
+        f"flush of {rows:,} rows over {tags:,} tags: CPU ms (wall p50 {np.median(wall) * 1e3:.1f})",
+        float(np.median(cpu) * 1e3),
+        "ms",
+    )
+
+
 def run(samples: int, tags: int, per_batch: int, with_pg: bool) -> list[Row]:
     batches = make_batches(samples, tags, per_batch)
     rows: list[Row] = []
@@ -177,7 +234,13 @@ def main(argv: list[str] | None = None) -> list[Row]:
     parser.add_argument("--tags", type=int, default=100)
     parser.add_argument("--batch", type=int, default=5_000, help="samples per driver batch")
     parser.add_argument("--no-pg", action="store_true")
+    parser.add_argument("--flush", action="store_true", help="only the cost per writer flush")
     args = parser.parse_args(argv)
+    if args.flush:
+        with tempfile.TemporaryDirectory() as tmp:
+            flush_rows = [flush_cost(Path(tmp), *shape) for shape in FLUSH_SHAPES]
+        print_table("Writer flush (SQLite)", flush_rows)
+        return flush_rows
     rows = run(args.samples, args.tags, args.batch, not args.no_pg)
     print_table("Ingest", rows)
     record("ingest", rows)

@@ -19,9 +19,10 @@ import numpy as np
 from sqlalchemy import Engine
 
 from core.model import NS_PER_S, QuarantineRecord, SampleBatch
-from core.store.batchops import aggregate, latest_rows
+from core.store.batchops import aggregate, latest_rows, rollups
 from core.store.checkpoint import WalCheckpointer
 from core.store.dialects import Dialect, dialect_for, insert_quarantine
+from core.store.newest import NewestTimestamps
 from core.store.schema import ROLLUP_TABLES
 from core.store.watchdog import Watchdog
 from core.tags import TagInfo
@@ -45,7 +46,7 @@ class SampleBackend:
         self.write_timeout_s = write_timeout_s
         self.dialect: Dialect = dialect_for(engine)
         self._conn: Any = None
-        self._newest: dict[int, int] = {}
+        self._newest = NewestTimestamps()
         self._watchdog = Watchdog(write_timeout_s, self._abort, "sample-write-watchdog")
         self._checkpointer = WalCheckpointer(engine) if self.dialect.name == "sqlite" else None
 
@@ -58,7 +59,8 @@ class SampleBackend:
         self.dialect.prepare_sample_connection(raw)
         cur = raw.cursor()
         cur.execute("SELECT tag_id, ts FROM latest")
-        self._newest = {int(t): int(ts) for t, ts in cur.fetchall()}
+        pairs = cur.fetchall()
+        self._newest.replace_all([p[0] for p in pairs], [p[1] for p in pairs])
         cur.close()
         raw.commit()
 
@@ -103,9 +105,7 @@ class SampleBackend:
             self._watchdog.disarm()
         if self._checkpointer is not None:
             self._checkpointer.request()
-        for tag_id, ts in zip(newest.tag_ids.tolist(), newest.ts_ns.tolist(), strict=True):
-            if ts > self._newest.get(tag_id, -1):
-                self._newest[tag_id] = ts
+        self._newest.raise_to(newest.tag_ids, newest.ts_ns)
         return WriteStats(inserted=inserted, duplicates=len(batch) - len(fresh))
 
     def write_quarantine(self, records: list[QuarantineRecord]) -> None:
@@ -140,9 +140,7 @@ class SampleBackend:
         """Rows not in the table yet (checks only rows at or before a tag's newest stored ts)."""
         if len(batch) == 0:
             return batch
-        uniq, inverse = np.unique(batch.tag_ids, return_inverse=True)
-        newest = np.array([self._newest.get(int(t), -1) for t in uniq], dtype=np.int64)
-        suspect = batch.ts_ns <= newest[inverse]
+        suspect = batch.ts_ns <= self._newest.per_row(batch.tag_ids)
         if not suspect.any():
             return batch
         keep = ~suspect
@@ -156,8 +154,8 @@ class SampleBackend:
     def _merge_rollups(self, cur: Any, batch: SampleBatch) -> None:
         if len(batch) == 0:
             return
-        for width_s, table in ROLLUP_TABLES.items():
-            self.dialect.merge_rollups(cur, table.name, aggregate(batch, width_s))
+        for width_s, rows in rollups(batch, list(ROLLUP_TABLES)).items():
+            self.dialect.merge_rollups(cur, ROLLUP_TABLES[width_s].name, rows)
 
     def _rebuild_rollups(self, cur: Any, batch: SampleBatch) -> None:
         """Recompute every touched bucket from the raw table (slow path, rare)."""

@@ -53,8 +53,10 @@ def _merge_sql(table: str, placeholder: str, least: str, greatest: str) -> str:
     return (
         f"INSERT INTO {table} AS r ({ROLLUP_COLUMNS}) VALUES ({marks}) "
         "ON CONFLICT (tag_id, bucket) DO UPDATE SET "
-        "tmin = CASE WHEN excluded.vmin < r.vmin THEN excluded.tmin ELSE r.tmin END, "
-        "tmax = CASE WHEN excluded.vmax > r.vmax THEN excluded.tmax ELSE r.tmax END, "
+        "tmin = CASE WHEN excluded.vmin < r.vmin OR (excluded.vmin = r.vmin "
+        "AND excluded.tmin < r.tmin) THEN excluded.tmin ELSE r.tmin END, "
+        "tmax = CASE WHEN excluded.vmax > r.vmax OR (excluded.vmax = r.vmax "
+        "AND excluded.tmax < r.tmax) THEN excluded.tmax ELSE r.tmax END, "
         f"vmin = {least}(r.vmin, excluded.vmin), vmax = {greatest}(r.vmax, excluded.vmax), "
         "vsum = r.vsum + excluded.vsum, n = r.n + excluded.n, n_bad = r.n_bad + excluded.n_bad, "
         "first_value = CASE WHEN excluded.first_ts < r.first_ts "

@@ -35,6 +35,10 @@ from core.tags import TagRegistry
 
 log = logging.getLogger(__name__)
 Callback = Callable[[], None]
+LINGER_GAP_FACTOR = 3.0
+"""The writer lingers only while work arrives more often than every this many ``linger_s``."""
+GAP_WEIGHT = 0.25
+"""Weight of the newest gap between two :meth:`HistorianWriter.put` calls in their running mean."""
 
 
 @dataclass(slots=True)
@@ -74,6 +78,8 @@ class HistorianWriter:
         self._queue: queue.Queue[_Work | None] = queue.Queue(maxsize=queue_items)
         self._thread: threading.Thread | None = None
         self._outage_since: float | None = None
+        self._last_put = time.monotonic()
+        self._gap_s = 0.0
         self._next_retry = 0.0
         self.last_error = ""
         self.registry.load(self.pending_tags.load())
@@ -83,11 +89,19 @@ class HistorianWriter:
         """False while the database is unreachable (samples go to the spool)."""
         return self._outage_since is None
 
+    @property
+    def lingers(self) -> bool:
+        """True while work arrives close together (the writer waits ``linger_s`` for more)."""
+        return self._gap_s < LINGER_GAP_FACTOR * self.linger_s
+
     # -- BatchSink ------------------------------------------------------------------------------
     def put(
         self, batch: SampleBatch, rejects: list[QuarantineRecord], done: list[Callback]
     ) -> None:
         """Queue work for the writer thread (blocks when the writer is far behind)."""
+        now = time.monotonic()
+        gap, self._last_put = min(now - self._last_put, 1.0), now
+        self._gap_s += GAP_WEIGHT * (gap - self._gap_s)
         self._queue.put(_Work(batch, list(rejects), list(done)))
 
     # -- lifecycle ------------------------------------------------------------------------------
@@ -123,14 +137,18 @@ class HistorianWriter:
 
         Takes what is queued until ``batch_size`` rows, ``flush_interval_s`` since the first
         item, or the queue stays empty for ``linger_s``: under load transactions grow large,
-        while a trickle is written within a few tens of milliseconds.
+        while a trickle is written within a few tens of milliseconds. When work has been coming
+        in well apart (one poll or publish every 100 ms, say: the mean gap between puts is over
+        ``LINGER_GAP_FACTOR`` lingers), waiting would only add ``linger_s`` to every batch's
+        latency, so what is queued is written at once.
         """
         items: list[_Work] = []
         rows = 0
         deadline = time.monotonic() + self.flush_interval_s
+        linger = self.linger_s if self.lingers else 0.0
         while rows < self.batch_size:
             remaining = deadline - time.monotonic()
-            wait = remaining if not items else min(self.linger_s, remaining)
+            wait = remaining if not items else min(linger, remaining)
             try:
                 item = self._queue.get(timeout=max(0.0, wait))
             except queue.Empty:

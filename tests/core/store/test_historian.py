@@ -78,6 +78,20 @@ def test_rollups_equal_aggregates_of_the_raw_rows(historian: Historian) -> None:
         assert row["n_bad"] == int((data.quality[sl] >= 128).sum())
 
 
+def test_late_rows_that_tie_an_extreme_move_its_time_earlier(historian: Historian) -> None:
+    """The first row (by time) holding a bucket's min or max gives tmin/tmax, late or not."""
+    tid = tag(historian, "m1/steps")
+    ts = [T0 + s * NS_PER_S for s in (5, 10, 20, 30)]
+    values = [7.0, 5.0, 9.0, 9.0]
+    ingest(historian, SampleBatch.from_columns([tid] * 3, ts[1:], values[1:], [0] * 3))
+    late = SampleBatch.from_columns([tid, tid], [ts[0], ts[0] + 1], [5.0, 9.0], [0, 0])
+    ingest(historian, late, historical=True)
+    with historian.engine.connect() as conn:
+        for table in ("rollup_1m", "rollup_1h"):
+            row = conn.execute(sa.text(f"SELECT vmin, tmin, vmax, tmax, n FROM {table}")).one()
+            assert tuple(row) == (5.0, ts[0], 9.0, ts[0] + 1, 5)
+
+
 def test_redelivered_rows_are_stored_once_and_counted(historian: Historian) -> None:
     tid = tag(historian, "m1/energy")
     data = series(tid, 600)
