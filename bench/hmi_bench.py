@@ -30,9 +30,10 @@ from PySide6.QtWidgets import QApplication
 from bench.common import Row, print_table, record
 from core.config import load_config
 from core.model import NS_PER_S, SampleBatch, now_ns
+from core.runtime import freeze_startup_heap
 from core.store.backend import SampleBackend
 from core.tags import TagInfo
-from hmi.app import console_gc, freeze_startup_heap
+from hmi.app import console_gc
 from hmi.bridge import LiveBridge
 from hmi.context import HmiContext
 from hmi.formatting import PlantClock

@@ -6,10 +6,12 @@ plant config (see ``main.py``). The HMI runs the same :class:`Collector` in-proc
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import socket
 import threading
+import time
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
@@ -220,3 +222,24 @@ class Collector:
                 )
             except Exception:
                 log.exception("retention run failed; will retry")
+
+
+def freeze_startup_heap() -> int:
+    """Start-up is over: collect once, then keep everything alive out of later collections.
+
+    For both start paths (headless collector after :meth:`Collector.start`, console once its
+    window is up). A full (generation 2) collection walks every tracked object; after start-up
+    those are the modules, the plant config and the tag registry, walked again by each full
+    collection (85-180 ms CPU each for the headless collector, several hundred ms in the console,
+    with the interpreter lock held). ``gc.freeze`` moves them to the permanent generation:
+    reference counting still frees them, later collections walk only what was allocated since.
+    Cycles among frozen objects are no longer collected. Returns the number of frozen objects.
+    """
+    started = time.perf_counter()
+    gc.collect()
+    gc.freeze()
+    frozen = gc.get_freeze_count()
+    log.debug(
+        "start-up heap frozen: %d objects (%.0f ms)", frozen, (time.perf_counter() - started) * 1000
+    )
+    return frozen

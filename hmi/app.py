@@ -29,7 +29,7 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from core.config import APP_NAME, ConfigError, PlantConfig, load_config
-from core.runtime import DriverFactory
+from core.runtime import DriverFactory, freeze_startup_heap
 from hmi.audio import Player
 from hmi.bridge import LiveBridge
 from hmi.context import HmiContext
@@ -217,26 +217,6 @@ def gui_thread_gc(interval_s: float = 1.0) -> GarbageCollector:
     ``QTimerInfoList::activateTimers``). Keep the returned object for the event loop's life.
     """
     return GarbageCollector(interval=interval_s)
-
-
-def freeze_startup_heap() -> None:
-    """Start-up is over: collect once, then leave everything alive out of later collections.
-
-    A full (generation 2) collection walks every tracked object; after start-up those are
-    hundreds of thousands (modules, Qt wrappers, the tag registry), and each full collection
-    stalled the GUI thread for 300-700 ms, every two minutes or so. ``gc.freeze`` moves them to
-    the permanent generation: reference counting still frees them, later collections walk only
-    what was allocated since. Cycles among frozen objects are no longer collected (the
-    console keeps its start-up objects for its life).
-    """
-    started = time.perf_counter()
-    gc.collect()
-    gc.freeze()
-    log.debug(
-        "start-up heap frozen: %d objects (%.0f ms)",
-        gc.get_freeze_count(),
-        (time.perf_counter() - started) * 1000,
-    )
 
 
 @contextmanager

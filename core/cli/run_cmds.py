@@ -16,7 +16,7 @@ from typing import Any, TextIO
 from core.cli.output import write_json, write_table
 from core.config import load_config
 from core.model import NS_PER_S, Quality, now_ns
-from core.runtime import Collector, DriverFactory
+from core.runtime import Collector, DriverFactory, freeze_startup_heap
 from core.store import database
 from core.store.historian import Historian
 from core.timefmt import format_time
@@ -58,6 +58,7 @@ def cmd_collect(
     previous = {s: signal.signal(s, _on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
         collector.start()
+        freeze_startup_heap()  # later full collections walk only what is new
         collector.wait(args.duration)
     finally:
         collector.stop()
