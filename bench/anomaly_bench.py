@@ -32,6 +32,7 @@ from core.analytics.anomaly import (
     DiscordDetector,
     EnsembleDetector,
     EwmaCusumDetector,
+    ResonanceDetector,
     SeasonalRobustDetector,
 )
 from core.analytics.anomaly.rolling import FloatArray, RollingWindow
@@ -85,6 +86,7 @@ DETECTORS: dict[str, Callable[[], DetectorBase]] = {
     "seasonal_robust_z": SeasonalRobustDetector,
     "ewma_cusum": EwmaCusumDetector,
     "window_discord": DiscordDetector,
+    "resonance": ResonanceDetector,
     "ensemble": EnsembleDetector,
 }
 

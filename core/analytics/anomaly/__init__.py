@@ -7,6 +7,7 @@ series offline (``score_series``); the score of a sample uses only samples up to
 - :class:`EwmaCusumDetector` — EWMA baseline with a CUSUM for shifts and drift;
 - :class:`EnsembleDetector` — the default: spikes, shifts, drift, stuck sensors, noise changes;
 - :class:`DiscordDetector` — shape anomalies: the trailing window's distance to every past one;
+- :class:`ResonanceDetector` — novel window shapes by adaptive resonance (ARTime's method);
 - :class:`IsolationForestDetector` — several aligned channels of one device.
 """
 
@@ -18,6 +19,11 @@ from core.analytics.anomaly.discord import DiscordDetector, DiscordSettings, Win
 from core.analytics.anomaly.ensemble import EnsembleDetector, EnsembleSettings
 from core.analytics.anomaly.multivariate import IsolationForestDetector, IsolationForestSettings
 from core.analytics.anomaly.quality import FlatlineTracker, VolatilityTracker
+from core.analytics.anomaly.resonance import (
+    ResonanceDetector,
+    ResonanceNovelty,
+    ResonanceSettings,
+)
 from core.analytics.anomaly.seasonal import (
     DAY_NS,
     WEEK_NS,
@@ -46,6 +52,9 @@ __all__ = [
     "NoveltyShaper",
     "ResidualModel",
     "ResidualSettings",
+    "ResonanceDetector",
+    "ResonanceNovelty",
+    "ResonanceSettings",
     "SeasonalBaseline",
     "SeasonalRobustDetector",
     "SeasonalRobustSettings",

@@ -13,6 +13,11 @@ the novelty shaper: one alert at the onset of an anomaly, not an alarm flood; al
 the stream has often raised before from the same statistic are discounted
 (:class:`.AlertFrequency` with one cause per statistic: steps that chatter do not damp the first
 level shift).
+
+Beside these, an adaptive-resonance memory of the stream's window shapes (:mod:`.resonance`,
+ARTime's method) scores windows unlike any seen before; the final score is the larger of the
+shaped surprise and ``resonance_weight`` times that novelty. It catches slow drifts and changed
+cycle shapes, which move no statistic far from its own history.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from core.analytics.anomaly.base import DetectorBase, IntArray
 from core.analytics.anomaly.calibrate import AlertFrequency, NoveltyShaper, TailCalibrator
 from core.analytics.anomaly.change import Cusum
 from core.analytics.anomaly.quality import FlatlineTracker, VolatilityTracker
+from core.analytics.anomaly.resonance import ResonanceNovelty, ResonanceSettings
 from core.analytics.anomaly.rolling import FloatArray
 from core.analytics.anomaly.seasonal import ResidualModel, ResidualSettings
 
@@ -51,10 +57,14 @@ class EnsembleSettings:
     it)."""
     frequency_halflife: float = 20_000.0
     """Samples after which an earlier alert counts half."""
+    resonance: ResonanceSettings = field(default_factory=ResonanceSettings)
+    resonance_weight: float = 0.4
+    """Weight of the adaptive-resonance novelty in the score (0 disables it)."""
 
 
 class EnsembleDetector(DetectorBase):
-    """Spikes, level shifts, drift, stuck sensors and noise changes, one score per sample."""
+    """Spikes, level shifts, drift, stuck sensors, noise changes and novel shapes, one score per
+    sample."""
 
     def __init__(self, settings: EnsembleSettings | None = None) -> None:
         super().__init__()
@@ -68,6 +78,7 @@ class EnsembleDetector(DetectorBase):
             s.frequency_weight, s.frequency_halflife, cap=s.surprise_cap, causes=STATISTICS
         )
         self._shaper = NoveltyShaper(s.alert_horizon, cap=s.surprise_cap, frequency=frequency)
+        self._resonance = ResonanceNovelty(s.resonance) if s.resonance_weight > 0 else None
 
     def fresh(self) -> Self:
         """A new detector with the same settings."""
@@ -75,7 +86,11 @@ class EnsembleDetector(DetectorBase):
 
     def _update_usable(self, ts: IntArray, values: FloatArray) -> FloatArray:
         surprises = self.surprises(ts, values)
-        return self._shaper.push(surprises.max(axis=0), cause=np.argmax(surprises, axis=0))
+        scores = self._shaper.push(surprises.max(axis=0), cause=np.argmax(surprises, axis=0))
+        if self._resonance is None:
+            return scores
+        novelty = self.settings.resonance_weight * self._resonance.push(values)
+        return np.asarray(np.maximum(scores, novelty), dtype=np.float64)
 
     def surprises(self, ts: IntArray, values: FloatArray) -> FloatArray:
         """Per-component surprises, shape (5, n): level, difference, CUSUM, volatility, flatline.

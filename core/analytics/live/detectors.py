@@ -14,7 +14,7 @@ import numpy.typing as npt
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
-DetectorName = Literal["ensemble", "seasonal", "ewma_cusum", "discord"]
+DetectorName = Literal["ensemble", "seasonal", "ewma_cusum", "discord", "resonance"]
 
 
 class StreamDetector(Protocol):
@@ -27,8 +27,8 @@ class StreamDetector(Protocol):
 
 def make_detector(name: DetectorName) -> StreamDetector:
     """A fresh detector: ``ensemble`` (spikes, shifts, drift, stuck, noise), ``seasonal``
-    (seasonal residual, robust z), ``ewma_cusum`` (level shifts and drift) or ``discord`` (a
-    changed cycle shape)."""
+    (seasonal residual, robust z), ``ewma_cusum`` (level shifts and drift), ``discord`` (a
+    changed cycle shape) or ``resonance`` (novel window shapes, adaptive resonance)."""
     if name == "ensemble":
         from core.analytics.anomaly.ensemble import EnsembleDetector
 
@@ -45,4 +45,8 @@ def make_detector(name: DetectorName) -> StreamDetector:
         from core.analytics.anomaly.discord import DiscordDetector
 
         return DiscordDetector()
+    if name == "resonance":
+        from core.analytics.anomaly.resonance import ResonanceDetector
+
+        return ResonanceDetector()
     raise ValueError(f"unknown detector {name!r}")

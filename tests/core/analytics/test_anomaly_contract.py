@@ -15,6 +15,7 @@ from core.analytics.anomaly import (
     EnsembleDetector,
     EwmaCusumDetector,
     FlatlineTracker,
+    ResonanceDetector,
     SeasonalRobustDetector,
 )
 from tests.core.analytics.synthetic import DAY, START_NS, STEP_NS
@@ -24,6 +25,7 @@ DETECTORS = [
     SeasonalRobustDetector,
     EwmaCusumDetector,
     DiscordDetector,
+    ResonanceDetector,
 ]
 SLOW = settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 PIECES = st.sampled_from(["noise", "constant", "nan", "inf", "huge", "spikes", "zeros"])

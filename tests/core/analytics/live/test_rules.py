@@ -12,6 +12,7 @@ from core.analytics.anomaly import (
     DiscordDetector,
     EnsembleDetector,
     EwmaCusumDetector,
+    ResonanceDetector,
     SeasonalRobustDetector,
 )
 from core.analytics.live import AnomalyRule, parse_anomaly_sections, rule_for, score_tag_name
@@ -27,6 +28,7 @@ def test_defaults_and_detectors() -> None:
             {"tags": ["a/b"], "detector": "seasonal"},
             {"tags": ["c/d"], "detector": "ewma_cusum"},
             {"tags": ["e/f"], "detector": "discord"},
+            {"tags": ["g/h"], "detector": "resonance"},
         ],
         FILE,
     )
@@ -38,7 +40,13 @@ def test_defaults_and_detectors() -> None:
         True,
     )
     kinds = [type(rule.make_detector()) for rule in rules]
-    assert kinds == [EnsembleDetector, SeasonalRobustDetector, EwmaCusumDetector, DiscordDetector]
+    assert kinds == [
+        EnsembleDetector,
+        SeasonalRobustDetector,
+        EwmaCusumDetector,
+        DiscordDetector,
+        ResonanceDetector,
+    ]
 
 
 @pytest.mark.parametrize(
