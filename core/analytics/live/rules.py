@@ -4,7 +4,7 @@ Example::
 
     [[anomaly]]
     tags = ["meter1/*", "boiler/temperature"]   # names or glob patterns (fnmatch)
-    detector = "ensemble"                        # ensemble | seasonal | ewma_cusum | discord
+    detector = "ensemble"                        # ensemble | seasonal | ewma_cusum | discord | resonance
     threshold = 0.5                              # a score >= threshold starts an anomaly
     min_duration_s = 0                           # how long it must last before an event opens
     cooldown_s = 60                              # back to normal this long before it closes
