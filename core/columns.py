@@ -150,19 +150,18 @@ class MessageColumns(ColumnarReadings):
         """The number of readings of each segment."""
         return list(map(len, self.layouts))
 
-    def last_values(self) -> list[tuple[str, object]]:
-        """(tag, value) pairs such that applying them in order leaves each tag's last value.
+    def last_values_into(self, last: dict[str, object]) -> None:
+        """Set ``last[tag]`` to each tag's last value in these columns.
 
-        Only the last segment of each layout object is taken: an earlier one of the same
-        layout is overwritten by it anyway.
+        Only the last segment of each layout object is applied: an earlier one of the same
+        layout would be overwritten by it anyway (no (tag, value) pair is built per value).
         """
         layouts, values = self.layouts, self.values
-        last = {id(layout): k for k, layout in enumerate(layouts)}
+        final = {id(layout): k for k, layout in enumerate(layouts)}
         offsets = list(accumulate(map(len, layouts), initial=0))
-        pairs: list[tuple[str, object]] = []
-        for k in sorted(last.values()):
-            pairs.extend(zip(layouts[k], values[offsets[k] : offsets[k + 1]], strict=True))
-        return pairs
+        for k in sorted(final.values()):
+            segment = values[offsets[k] : offsets[k + 1]]  # as long as its layout
+            last.update(zip(layouts[k], segment))  # noqa: B905 (strict= is a slow path on 3.11)
 
 
 class LayoutIds:

@@ -29,7 +29,8 @@ class Batch:
 
     readings: MessageColumns = field(default_factory=MessageColumns)
     acks: list[AckEntry] = field(default_factory=list)
-    started: float = 0.0
+    started: float | None = None
+    """Clock reading at the batch's first message."""
 
     def __bool__(self) -> bool:
         return bool(self.readings.values or self.acks)  # the list itself: no Python-level len()

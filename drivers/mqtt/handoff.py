@@ -20,17 +20,16 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from functools import partial
-from typing import Any
 
 from core.model import Quality, Reading
 from drivers.base import DriverSink, DriverStatus
 from drivers.mqtt.batching import Batch, HandoffSettings
 from drivers.mqtt.declared import DeclaredTags
-from drivers.mqtt.formats.base import Decoded, DecodeError, PayloadFormat, Subscription
+from drivers.mqtt.formats.base import Decoded, DecodeError
 from drivers.mqtt.inbox import AckGate, InboundMessage, Inbox, LinkEvent
-from drivers.mqtt.presence import PresenceBook, device_of
+from drivers.mqtt.presence import PresenceBook, SeenDevices
 from drivers.mqtt.quarantine import batch_record, message_record
-from drivers.mqtt.routing import Router
+from drivers.mqtt.routing import Route, Router
 
 __all__ = ["Handoff", "HandoffSettings", "Observer"]
 
@@ -74,6 +73,8 @@ class Handoff:
         self._last_values: dict[str, object] = {}
         self._declared = DeclaredTags(settings.source, status)
         self._present: set[str] = set(presence.snapshot())  # devices the book knows
+        self._seen = SeenDevices()  # devices heard from in the current batch
+        self._last_declarations: object = None  # the list declared for the previous message
         self._failed_formats: set[str] = set()
         self._refused_pending = 0
         self.redelivered = 0
@@ -121,8 +122,10 @@ class Handoff:
                 self._process(item)
                 if len(self._batch.readings.values) >= self._settings.max_batch:
                     self._flush()
-        age = self._clock() - self._batch.started
-        if self._batch and (not arrived or age >= self._settings.flush_interval_s):
+        batch = self._batch
+        if batch and (
+            not arrived or self._clock() - (batch.started or 0.0) >= self._settings.flush_interval_s
+        ):
             self._flush()
         self._redeliver_refused()
 
@@ -163,41 +166,47 @@ class Handoff:
             limit = self._settings.max_payload_bytes
             self._quarantine(message, "oversize", f"{len(message.payload)} bytes > {limit}")
             return
-        route = self._router.route(message.topic)
+        route = self._router.resolve(message.topic)
         if route is None:
             self._quarantine(message, "no_subscription", "no [[mqtt.subscribe]] filter matches")
             return
-        subscription, payload_format = route
         try:
-            decode: Any = getattr(payload_format, "decode_columns", payload_format.decode)
-            decoded = decode(message.topic, message.payload, subscription, message.received_ns)
+            decoded = route.decode(
+                message.topic, message.payload, route.subscription, message.received_ns
+            )
         except DecodeError as exc:
             self._quarantine(message, exc.reason, exc.detail)
             return
         except Exception as exc:
-            if subscription.format not in self._failed_formats:
-                self._failed_formats.add(subscription.format)
-                log.exception("payload format %s raised on %s", subscription.format, message.topic)
-            self._quarantine(message, "decoder_error", f"{type(exc).__name__}: {exc}")
+            self._decoder_failed(route, message, exc)
             return
         self._absorb(decoded, message)
-        self._adopt_topics(payload_format, subscription)
+        if route.learned is not None:
+            self._adopt_topics(route)
 
-    def _adopt_topics(self, payload_format: PayloadFormat, subscription: Subscription) -> None:
+    def _decoder_failed(self, route: Route, message: InboundMessage, exc: Exception) -> None:
+        """A format raised something other than DecodeError: logged once per format."""
+        name = route.subscription.format
+        if name not in self._failed_formats:
+            self._failed_formats.add(name)
+            log.error("payload format %s raised on %s", name, message.topic, exc_info=exc)
+        self._quarantine(message, "decoder_error", f"{type(exc).__name__}: {exc}")
+
+    def _adopt_topics(self, route: Route) -> None:
         """Formats that learn topics (Home Assistant discovery) get them subscribed and routed."""
-        learned = getattr(payload_format, "topics", None)
-        if not callable(learned) or self._on_topics is None:
+        if route.learned is None or self._on_topics is None:
             return
-        fresh = self._router.adopt(learned(), subscription)
+        fresh = self._router.adopt(route.learned(), route.subscription)
         if fresh:
             self._on_topics(fresh)
 
     def _absorb(self, decoded: Decoded, message: InboundMessage) -> None:
-        if decoded.declarations:
-            self._declared.declare(self._sink, decoded.declarations)
-        readings: Sequence[Reading] = (
-            decoded.readings if decoded.columns is None else decoded.columns
-        )
+        declarations = decoded.declarations
+        fresh = declarations and declarations is not self._last_declarations
+        if fresh and self._declared.declare(self._sink, declarations):
+            self._last_declarations = declarations  # formats share one list per layout
+        columns = decoded.columns
+        readings: Sequence[Reading] = decoded.readings if columns is None else columns
         if decoded.presence:
             readings = list(readings)
             for event in decoded.presence:
@@ -205,13 +214,12 @@ class Handoff:
                 self._present.add(event.device)
                 online = Reading(f"{event.device}/online", int(event.online), message.received_ns)
                 readings.append(online)
-        if readings:
-            if self._present:  # touch() only concerns devices that announced their presence
-                self._presence.touch({device_of(r.tag) for r in readings}, message.received_ns)
-            for observer in self._observers:
-                observer(readings)
+        if self._present:  # touch() only concerns devices that announced their presence
+            self._seen.note(readings, message.received_ns)
+        for observer in self._observers:
+            observer(readings)
         batch = self._batch
-        if not batch:
+        if batch.started is None:
             batch.started = self._clock()
         batch.add(readings)
         if message.qos > 0:
@@ -232,8 +240,9 @@ class Handoff:
 
     def _flush(self) -> None:
         batch, self._batch = self._batch, Batch()
+        self._seen.apply(self._presence)
         # For the comms-lost readings (a link event flushes the batch before it is handled).
-        self._last_values.update(batch.readings.last_values())
+        batch.readings.last_values_into(self._last_values)
         self._gate.expect(len(batch.acks))
         if not batch.readings:
             self._gate.ack(batch.acks)

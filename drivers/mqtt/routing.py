@@ -9,14 +9,33 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Sequence
+from typing import Any, NamedTuple
 
 from paho.mqtt.client import topic_matches_sub
 
-from drivers.mqtt.formats.base import PayloadFormat, Subscription
+from drivers.mqtt.formats.base import Decoded, PayloadFormat, Subscription
 
 log = logging.getLogger(__name__)
 
 _CACHE_LIMIT = 10_000
+_UNKNOWN = object()
+
+
+class Route(NamedTuple):
+    """Where a topic's messages go, with the format's methods looked up once per topic."""
+
+    subscription: Subscription
+    format: PayloadFormat
+    decode: Callable[[str, bytes, Subscription, int], Decoded]
+    """``decode_columns`` when the format has it, else ``decode``."""
+    learned: Callable[[], Iterable[str]] | None
+    """The format's ``topics()`` (topics it learned, e.g. Home Assistant discovery), if any."""
+
+
+def _route(subscription: Subscription, payload_format: PayloadFormat) -> Route:
+    decode: Any = getattr(payload_format, "decode_columns", None) or payload_format.decode
+    learned = getattr(payload_format, "topics", None)
+    return Route(subscription, payload_format, decode, learned if callable(learned) else None)
 
 
 def check_topic_filter(topic: str, *, allow_wildcards: bool) -> str:
@@ -54,7 +73,7 @@ class Router:
             s.format: lookup(s.format) for s in self._subscriptions
         }
         self._sessions: dict[str, PayloadFormat] = dict(self._formats)
-        self._cache: dict[str, int] = {}
+        self._cache: dict[str, Route | None] = {}
         self._adopted: dict[str, int] = {}
 
     @property
@@ -74,6 +93,7 @@ class Router:
                 log.exception("payload format %s: new_session() failed; keeping the old one", name)
                 continue
             self._sessions[name] = fresh if fresh is not None else payload_format
+        self._cache.clear()  # cached routes hold the old session's methods
 
     def adopt(self, topics: Iterable[str], subscription: Subscription) -> list[str]:
         """Route exact topics a format learned (Home Assistant state topics) to ``subscription``.
@@ -93,16 +113,22 @@ class Router:
 
     def route(self, topic: str) -> tuple[Subscription, PayloadFormat] | None:
         """The subscription and format for ``topic``, or None when no filter matches."""
-        index = self._cache.get(topic)
-        if index is None:
+        found = self.resolve(topic)
+        return None if found is None else (found.subscription, found.format)
+
+    def resolve(self, topic: str) -> Route | None:
+        """The :class:`Route` of ``topic`` (cached per topic), or None when no filter matches."""
+        found: Any = self._cache.get(topic, _UNKNOWN)
+        if found is _UNKNOWN:
             index = self._find(topic)
+            found = None
+            if index >= 0:
+                subscription = self._subscriptions[index]
+                found = _route(subscription, self._sessions[subscription.format])
             if len(self._cache) >= _CACHE_LIMIT:
                 self._cache.clear()
-            self._cache[topic] = index
-        if index < 0:
-            return None
-        subscription = self._subscriptions[index]
-        return subscription, self._sessions[subscription.format]
+            self._cache[topic] = found
+        return found  # type: ignore[no-any-return]
 
     def _find(self, topic: str) -> int:
         adopted = self._adopted.get(topic)
