@@ -37,7 +37,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 from bench.common import Row, print_table, record, timer
 from core.config import load_config
-from core.runtime import Collector
+from core.runtime import Collector, freeze_startup_heap
 from drivers.loop import FieldLoop
 from drivers.registry import build_drivers
 from tests.mosquitto import Mosquitto
@@ -136,6 +136,7 @@ def start_collector(plant: Path, loop: FieldLoop) -> Collector:
     """A Collector of ``plant`` with its MQTT driver, started."""
     collector = Collector(load_config(plant), lambda config: build_drivers(config, loop))
     collector.start()
+    freeze_startup_heap()  # as `controldeck collect` does after start
     return collector
 
 

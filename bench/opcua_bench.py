@@ -50,7 +50,7 @@ from bench.opcua_peers import (
 from bench.opcua_stages import StageClock, stage_rows
 from core.config import load_config
 from core.model import Quality, Reading
-from core.runtime import Collector
+from core.runtime import Collector, freeze_startup_heap
 from drivers.loop import FieldLoop
 from drivers.opcua.monitoring import queue_size
 from drivers.registry import build_drivers
@@ -155,6 +155,7 @@ def measure(
 ) -> tuple[Snapshot, Snapshot]:
     """Run the collector: first rows, warm-up, the measured window (its two snapshots), stop."""
     collector.start()
+    freeze_startup_heap()  # as `controldeck collect` does after start
     try:
         wait_stored(collector, 3 * args.items, timeout=90)
         time.sleep(args.warmup)
