@@ -96,6 +96,10 @@ MAX_FIT_WIDTH = 240
 """The widest a column sized to its contents gets, at the desk's type (longer texts elide)."""
 
 
+FIT_ROWS = 100
+"""Rows measured for a column's content width (visible ones first), however long the table."""
+
+
 class MainColumnFit(QObject):
     """Keeps a table's main text column (stretched) readable: every other column is as wide
     as its contents, capped at ``max_width`` (at the desk's type) and never narrower than its
@@ -120,6 +124,7 @@ class MainColumnFit(QObject):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(main, QHeaderView.ResizeMode.Stretch)
         table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        header.setResizeContentsPrecision(FIT_ROWS)  # an alarm flood must not stall a refit
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self.fit)
