@@ -27,7 +27,7 @@ from core.security.roles import Role
 from hmi.context import HmiContext
 from hmi.session import PlantSession
 from hmi.theme import TOUCH_MIN_TARGET_PX
-from hmi.views.reports import jobs
+from hmi.views.reports import archive_panel, jobs
 from hmi.views.reports.files import FileState, check
 from hmi.views.reports.jobs import ReportFile
 from hmi.views.reports.periods import last_shift, preset_window
@@ -306,6 +306,27 @@ def test_an_archived_file_is_found_at_its_recorded_path(
     entry = check(view.service, view.folder, result.record)
     assert entry.state is FileState.MISSING
     assert entry.problems[0].startswith(f"not at {elsewhere}; no file alarms.pdf in ")
+
+
+def test_a_refresh_asked_during_a_read_reads_again(
+    ctx: HmiContext,
+    make_view: Callable[..., ReportsView],
+    qtbot: QtBot,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A report archived while the list is being read is not lost: the refresh asked for it
+    (dropped before, leaving a new report unlisted until the next manual refresh) reads again."""
+    view = make_view(ctx)
+    panel = view.archive
+    qtbot.waitUntil(lambda: not panel.loading, timeout=GENERATE_MS)
+    reads: list[int] = []
+    real = archive_panel.load_archive
+    monkeypatch.setattr(archive_panel, "load_archive", lambda *a: (reads.append(1), real(*a))[1])
+    panel.refresh()
+    panel.refresh()  # asked while the first read is under way
+    assert panel.loading and panel.stale
+    qtbot.waitUntil(lambda: len(reads) == 2 and not panel.loading, timeout=GENERATE_MS)
+    assert not panel.stale
 
 
 # -- verification states --------------------------------------------------------------------------

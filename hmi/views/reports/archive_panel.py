@@ -82,6 +82,8 @@ class ArchivePanel(QWidget):
         self.status.setObjectName("archive_status")
         self.status.setWordWrap(True)
         self.loading = False
+        self.stale = False
+        """A refresh was asked for while one was reading: read again when it ends."""
         self.checking: set[int] = set()
         self._build()
 
@@ -121,10 +123,12 @@ class ArchivePanel(QWidget):
 
     # -- reading --------------------------------------------------------------------------------
     def refresh(self) -> None:
-        """Read the archive and check every file (in a worker)."""
+        """Read the archive and check every file (in a worker). Asked while a read is under
+        way (which may have missed the newest report), it reads again once that one ends."""
         if self.loading:
+            self.stale = True
             return
-        self.loading = True
+        self.loading, self.stale = True, False
         self.say("reading the archive and checking the files…")
         service, folder = self.service, self.folder
         self.ctx.workers.submit(
@@ -137,6 +141,9 @@ class ArchivePanel(QWidget):
 
     def _loaded(self, entries: list[ArchiveEntry]) -> None:
         self.loading = False
+        if self.stale:
+            self.refresh()
+            return
         chosen = self.selected()
         self.model.set_records(entries)
         self._fit_columns()
@@ -163,6 +170,9 @@ class ArchivePanel(QWidget):
 
     def _failed(self, exc: BaseException) -> None:
         self.loading = False
+        if self.stale:
+            self.refresh()
+            return
         self.say(f"✖ {exc}", failed=True)
 
     # -- selection ------------------------------------------------------------------------------
