@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QDialog
@@ -219,3 +221,27 @@ def test_kpi_page_computes_the_eemua_figures(console: AlarmConsole, qtbot: QtBot
 )
 def test_count_axis_steps_are_whole_numbers(largest: int, step: int) -> None:
     assert count_step(largest) == step
+
+
+def test_a_new_journal_period_while_a_query_runs_is_queried_not_dropped(
+    console: AlarmConsole, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The newest query wins: choosing another period while one is read shows that period's
+    rows (a busy flag dropped the second query and left the first period's rows)."""
+    page = console.journal
+    qtbot.waitUntil(lambda: not page.task.busy, timeout=10_000)
+    asked: list[int] = []
+    real = console.ctx.alarms.journal
+
+    def journal(start: int, end: int, alarm: str | None = None) -> Any:
+        asked.append(end - start)
+        return real(start, end, alarm)
+
+    monkeypatch.setattr(console.ctx.alarms, "journal", journal)
+    page.period.setCurrentIndex(0)
+    page.query()
+    page.period.setCurrentIndex(page.period.count() - 1)
+    page.query()  # while the first one is still in the worker pool
+    qtbot.waitUntil(lambda: not page.task.busy, timeout=10_000)
+    assert len(asked) == 2 and asked[0] != asked[1]
+    assert page.status.text().endswith("journal entries")

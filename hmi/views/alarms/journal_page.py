@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
 
 from core.alarms.journal import JournalEntry
 from core.model import NS_PER_S, now_ns
+from hmi.background import BackgroundTask
 from hmi.context import HmiContext
 from hmi.formatting import value_text
 from hmi.icons import icon_button
@@ -79,31 +80,17 @@ class JournalPage(QWidget):
         layout.addWidget(bar)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.status)
-        self.busy = False
+        self.task = BackgroundTask(ctx, self, "journal query", self.status)
 
     def query(self) -> None:
-        """Read the journal of the chosen period (and alarm) in a worker."""
-        if self.busy:
-            return
-        self.busy = True
+        """Read the journal of the chosen period (and alarm) in a worker (the newest query
+        wins: an earlier one still running is not shown)."""
         end = now_ns()
         start = end - int(self.period.currentData()) * NS_PER_S
         alarm = str(self.alarm.currentData() or "") or None
-        self.status.setText("querying…")
         source = self.ctx.alarms
-        self.ctx.workers.submit(
-            lambda: source.journal(start, end + 1, alarm),
-            self._loaded,
-            self._failed,
-            context=self,
-            name="journal",
-        )
+        self.task.run(lambda: source.journal(start, end + 1, alarm), self._loaded, "querying…")
 
     def _loaded(self, rows: list[JournalEntry]) -> None:
-        self.busy = False
         self.model.set_records(rows)
         self.status.setText(f"{len(rows)} journal entries")
-
-    def _failed(self, exc: BaseException) -> None:
-        self.busy = False
-        self.status.setText(f"journal query failed: {exc}")

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 
 from core.alarms.kpi import AlarmKpis
 from core.model import NS_PER_S, now_ns
+from hmi.background import BackgroundTask
 from hmi.context import HmiContext
 from hmi.icons import icon_button
 from hmi.theme import PRIORITY_COLOURS
@@ -93,7 +94,7 @@ class KpiPage(QWidget):
         self.priority_plot = self._bar_plot("kpi_priorities", "Priorities %: actual, guide (grey)")
         self.actor_plot = self._bar_plot("kpi_bad_actors", "Bad actors (activations)")
         self._build()
-        self.busy = False
+        self.task = BackgroundTask(ctx, self, "KPIs", self.status)
 
     def _bar_plot(self, name: str, title: str) -> AnalyticsPlot:
         """A still chart in the theme's colours, redrawn when the theme changes; its category
@@ -130,28 +131,13 @@ class KpiPage(QWidget):
         layout.addLayout(row, 1)
 
     def compute(self) -> None:
-        """Compute the KPIs of the chosen period in a worker."""
-        if self.busy:
-            return
-        self.busy = True
+        """Compute the KPIs of the chosen period in a worker (the newest request wins)."""
         end = now_ns()
         start = end - int(self.period.currentData()) * NS_PER_S
         source = self.ctx.alarms
-        self.status.setText("computing…")
-        self.ctx.workers.submit(
-            lambda: source.kpis(start, end + 1),
-            self._computed,
-            self._failed,
-            context=self,
-            name="alarm-kpis",
-        )
-
-    def _failed(self, exc: BaseException) -> None:
-        self.busy = False
-        self.status.setText(f"KPIs failed: {exc}")
+        self.task.run(lambda: source.kpis(start, end + 1), self._computed, "computing…")
 
     def _computed(self, kpis: AlarmKpis) -> None:
-        self.busy = False
         self.kpis = kpis
         self.status.setText(f"{kpis.total_alarms} alarm(s) in the period")
         self._show_figures(kpis)

@@ -24,12 +24,13 @@ from PySide6.QtWidgets import (
 
 from core.analytics.live import AnomalyEvent, list_events
 from core.model import NS_PER_S, now_ns
+from hmi.background import BackgroundTask
 from hmi.context import HmiContext
 from hmi.formatting import duration_text, value_text
 from hmi.icons import icon_button
 from hmi.models.records import Column, TextFilterProxy
 from hmi.views.analytics.charts import AnalyticsPlot
-from hmi.views.analytics.common import BackgroundTask, EmphasisModel, PeriodPicker
+from hmi.views.analytics.common import EmphasisModel, PeriodPicker
 from hmi.views.analytics.nav import register_analytics_icons
 from hmi.widgets.flow_layout import FlowBar, labelled, wrapped_height
 from hmi.widgets.tables import make_table

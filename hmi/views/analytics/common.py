@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from datetime import timedelta
-from typing import Any, TypeVar
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QDateTime, Qt, QTimeZone, Signal
@@ -15,10 +15,8 @@ from PySide6.QtWidgets import QComboBox, QDateTimeEdit, QHBoxLayout, QLabel, QWi
 
 from core.analytics.energy.periods import local, local_midnight
 from core.model import NS_PER_S, now_ns
-from hmi.context import HmiContext
 from hmi.formatting import PlantClock
 from hmi.models.records import Column, Index, RecordTableModel
-from hmi.theme import set_property
 
 log = logging.getLogger(__name__)
 
@@ -148,59 +146,3 @@ class EmphasisModel(RecordTableModel[T]):
             font.setBold(self.emphasised(self.records[index.row()]))
             return font
         return super().data(index, role)
-
-
-class BackgroundTask:
-    """One computation of a view, run in the worker pool: a newer request makes the results of
-    older ones stale (dropped); progress and failures are written to a status label."""
-
-    def __init__(self, ctx: HmiContext, owner: QWidget, name: str, status: QLabel) -> None:
-        self.ctx, self.owner, self.name, self.status = ctx, owner, name, status
-        self.generation = 0
-        self.busy = False
-        self.error: BaseException | None = None
-
-    def run(
-        self,
-        work: Callable[[], T],
-        done: Callable[[T], None],
-        text: str = "",
-        failed: Callable[[BaseException], None] | None = None,
-    ) -> int:
-        """Start ``work()`` in a worker; ``done(result)`` (or ``failed(exception)``) runs on the
-        GUI thread unless a newer request was made meanwhile. Returns the generation."""
-        self.generation += 1
-        generation, self.busy, self.error = self.generation, True, None
-        self.say(text or f"{self.name}: computing…")
-
-        def finished(result: Any) -> None:
-            if generation == self.generation:
-                self.busy = False
-                done(result)
-
-        self.ctx.workers.submit(
-            work,
-            finished,
-            lambda exc: self._failed(generation, exc, failed),
-            context=self.owner,
-            name=self.name,
-        )
-        return generation
-
-    def _failed(
-        self,
-        generation: int,
-        exc: BaseException,
-        callback: Callable[[BaseException], None] | None,
-    ) -> None:
-        if generation != self.generation:
-            return
-        self.busy, self.error = False, exc
-        self.say(f"{self.name} failed: {exc}", failed=True)
-        if callback is not None:
-            callback(exc)
-
-    def say(self, text: str, failed: bool = False) -> None:
-        """Show a status line (``failed`` styles it as a refusal/failure)."""
-        self.status.setText(text)
-        set_property(self.status, "result", "failed" if failed else "")

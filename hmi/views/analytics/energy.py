@@ -26,12 +26,13 @@ from PySide6.QtWidgets import (
 )
 
 from core.analytics.energy import EnergyReport, EnergyService
+from hmi.background import BackgroundTask
 from hmi.context import HmiContext
 from hmi.formatting import value_text
 from hmi.icons import icon_button
 from hmi.models.records import Column, RecordTableModel, TextFilterProxy
 from hmi.views.analytics.charts import AnalyticsPlot
-from hmi.views.analytics.common import BackgroundTask, PeriodPicker
+from hmi.views.analytics.common import PeriodPicker
 from hmi.views.analytics.energy_rows import (
     LEVELS,
     EnergyRow,

@@ -24,11 +24,11 @@ from PySide6.QtWidgets import (
 from core.analytics.energy import energy_section, plant_meters
 from core.analytics.forecast import NAIVE, Forecast
 from core.model import NS_PER_S, now_ns
+from hmi.background import BackgroundTask
 from hmi.context import HmiContext
 from hmi.icons import icon_button
 from hmi.models.records import Column, RecordTableModel
 from hmi.views.analytics.charts import AnalyticsPlot
-from hmi.views.analytics.common import BackgroundTask
 from hmi.views.analytics.forecast_job import (
     HORIZONS,
     ForecastOutcome,

@@ -17,11 +17,12 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSplitter, QTextBrowser, QVBoxLayout, QWidget
 
+from hmi.background import BackgroundTask
 from hmi.context import HmiContext
 from hmi.icons import icon_button
 from hmi.models.records import Column, RecordTableModel, TextFilterProxy
 from hmi.views.analytics.charts import AnalyticsPlot
-from hmi.views.analytics.common import BackgroundTask, PeriodPicker
+from hmi.views.analytics.common import PeriodPicker
 from hmi.views.analytics.health_job import COMPONENTS, DeviceHealth, devices, health_report
 from hmi.views.analytics.nav import register_analytics_icons
 from hmi.views.analytics.rul_panel import RulPanel

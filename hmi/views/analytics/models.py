@@ -23,11 +23,12 @@ from core.analytics.registry import (
     ModelKeyError,
     ModelVersion,
 )
+from hmi.background import BackgroundTask
 from hmi.context import HmiContext
 from hmi.icons import icon_button
 from hmi.models.records import Column, TextFilterProxy
 from hmi.theme import set_property
-from hmi.views.analytics.common import BackgroundTask, EmphasisModel
+from hmi.views.analytics.common import EmphasisModel
 from hmi.views.analytics.model_actions import (
     KeyLoader,
     ModelChange,

@@ -19,10 +19,10 @@ from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QHBoxLayout, QLabel, QV
 
 from core.analytics.rul import RulEstimate
 from core.model import NS_PER_S, now_ns
+from hmi.background import BackgroundTask
 from hmi.context import HmiContext
 from hmi.icons import icon_button
 from hmi.views.analytics.charts import AnalyticsPlot
-from hmi.views.analytics.common import BackgroundTask
 from hmi.views.analytics.health_job import RUL_LEVEL, RulOutcome, rul_report
 
 log = logging.getLogger(__name__)

@@ -14,11 +14,11 @@ from collections.abc import Callable
 from typing import Any
 
 from core.model import now_ns
+from hmi.background import BackgroundTask
 from hmi.context import HmiContext
 from hmi.session import simulation_config_for
 from hmi.tour import Step, Tour
 from hmi.views.analytics.anomalies import AnomaliesView
-from hmi.views.analytics.common import BackgroundTask
 from hmi.views.analytics.energy import EnergyView
 from hmi.views.analytics.forecast import ForecastView
 from hmi.views.analytics.health import HealthView
