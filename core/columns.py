@@ -14,6 +14,7 @@ ordinary, equal ``Reading`` objects. Do not change a collection after emitting i
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import accumulate
 from typing import cast, overload
@@ -29,8 +30,9 @@ class ColumnarReadings(Sequence[Reading]):
 
     __slots__ = ()
 
+    @abstractmethod
     def _at(self, index: int) -> Reading:
-        raise NotImplementedError
+        """The reading at a non-negative index below ``len(self)``."""
 
     @overload
     def __getitem__(self, index: int) -> Reading: ...

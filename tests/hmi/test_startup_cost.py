@@ -84,8 +84,7 @@ def test_console_gc_freezes_the_start_up_heap_once_the_plant_runs(
         assert not gc.isenabled(), "collections run on the GUI thread's timer only"
         launcher.start()
         assert gc.get_freeze_count() == 0, "nothing frozen before the plant runs"
-        with qtbot.waitSignal(launcher.ready, timeout=60_000):
-            pass
+        qtbot.waitSignal(launcher.ready, timeout=60_000).wait()  # raises on timeout
         assert gc.get_freeze_count() > 10_000
         launcher.window.close()
         launcher.shutdown()

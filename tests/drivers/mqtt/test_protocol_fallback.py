@@ -36,6 +36,17 @@ from tests.mosquitto import Mosquitto
 NEGOTIATION_LOGGER = "drivers.mqtt.negotiation"
 
 
+def protocol_when_online(config: Any, test_format: JsonTestFormat) -> str:
+    """Start a driver of ``config``, wait until it is online; the protocol it shows then."""
+    driver = MqttDriver(config, format_lookup=format_lookup(test_format))
+    driver.start(RecordingSink())
+    try:
+        wait_until(lambda: driver.status.state is LinkState.ONLINE, what="driver online")
+        return driver.status.protocol
+    finally:
+        driver.stop()
+
+
 @pytest.fixture
 def amqtt_broker() -> Iterator[BrokerHandle]:
     """The demo's pure-Python broker (what runs when Mosquitto is not installed)."""
@@ -127,13 +138,7 @@ def test_default_config_negotiates_mqtt5_with_mosquitto(
 ) -> None:
     caplog.set_level(logging.WARNING, logger=NEGOTIATION_LOGGER)
     config = mqtt_config(broker, tmp_path, test_format)
-    driver = MqttDriver(config, format_lookup=format_lookup(test_format))
-    driver.start(RecordingSink())
-    try:
-        wait_until(lambda: driver.status.state is LinkState.ONLINE, what="driver online")
-        assert driver.status.protocol == "5"
-    finally:
-        driver.stop()
+    assert protocol_when_online(config, test_format) == "5"
     assert _fallback_warnings(caplog) == []
 
 
@@ -141,13 +146,7 @@ def test_explicit_311_is_shown_as_such(
     broker: Mosquitto, tmp_path: Path, test_format: JsonTestFormat
 ) -> None:
     config = mqtt_config(broker, tmp_path, test_format, protocol="3.1.1")
-    driver = MqttDriver(config, format_lookup=format_lookup(test_format))
-    driver.start(RecordingSink())
-    try:
-        wait_until(lambda: driver.status.state is LinkState.ONLINE, what="driver online")
-        assert driver.status.protocol == "3.1.1"
-    finally:
-        driver.stop()
+    assert protocol_when_online(config, test_format) == "3.1.1"
 
 
 class Only311Broker:
@@ -230,13 +229,7 @@ def test_default_config_falls_back_when_a_broker_closes_or_refuses_mqtt5(
 ) -> None:
     caplog.set_level(logging.WARNING, logger=NEGOTIATION_LOGGER)
     config = mqtt_config(fake_broker, tmp_path, test_format)  # type: ignore[arg-type]
-    driver = MqttDriver(config, format_lookup=format_lookup(test_format))
-    driver.start(RecordingSink())
-    try:
-        wait_until(lambda: driver.status.state is LinkState.ONLINE, what="driver online")
-        assert driver.status.protocol == "3.1.1"
-    finally:
-        driver.stop()
+    assert protocol_when_online(config, test_format) == "3.1.1"
     assert fake_broker.levels == [5, 4]
     assert len(_fallback_warnings(caplog)) == 1
 
